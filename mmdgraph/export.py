@@ -1,0 +1,103 @@
+"""Export the whole graph in a standard RDF format.
+
+Formats that carry named graphs (TriG, N-Quads, JSON-LD) keep every statement in the graph
+of its source, so provenance survives. Triple formats (Turtle, N-Triples, RDF/XML) write the
+union of all graphs: the same statements, without saying who said them.
+
+>>> text = export("turtle")
+>>> text.startswith(b"@prefix")
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import UsageError
+from .namespaces import CONTEXT_IRI, PREFIXES
+from .store import EmbeddedStore
+
+#: format name -> (pyoxigraph format or None for JSON-LD, file extension, media type, keeps graphs)
+FORMATS = {
+    "turtle": (ox.RdfFormat.TURTLE, "ttl", "text/turtle", False),
+    "ntriples": (ox.RdfFormat.N_TRIPLES, "nt", "application/n-triples", False),
+    "xml": (ox.RdfFormat.RDF_XML, "rdf", "application/rdf+xml", False),
+    "trig": (ox.RdfFormat.TRIG, "trig", "application/trig", True),
+    "nquads": (ox.RdfFormat.N_QUADS, "nq", "application/n-quads", True),
+    "jsonld": (None, "jsonld", "application/ld+json", True),
+}
+
+
+def _triples(store: EmbeddedStore):
+    seen = set()
+    for q in store.quads():
+        t = q.triple
+        if t not in seen:
+            seen.add(t)
+            yield t
+
+
+def _sorted_quads(store: EmbeddedStore):
+    # A stable order makes releases diffable and checksums repeatable.
+    return sorted(store.quads(), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+
+
+def _jsonld(store: EmbeddedStore) -> bytes:
+    """JSON-LD with the published context: one @graph entry per source graph.
+
+    pyoxigraph writes expanded JSON-LD; pyld compacts it against the bundled context, and
+    the document names the published context address so readers need not embed it.
+    """
+    from pyld import jsonld
+
+    from .jsonld import context, document_loader
+
+    expanded = json.loads(ox.serialize(_sorted_quads(store), format=ox.RdfFormat.JSON_LD))
+    compacted = jsonld.compact(expanded, context(), options={"documentLoader": document_loader})
+    compacted["@context"] = CONTEXT_IRI
+    return json.dumps(compacted, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def serialize(store: EmbeddedStore, fmt: str) -> bytes:
+    """The store in one format, as bytes."""
+    try:
+        ox_format, _, _, keeps_graphs = FORMATS[fmt]
+    except KeyError:
+        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None
+    if ox_format is None:
+        return _jsonld(store)
+    if keeps_graphs:
+        return ox.serialize(_sorted_quads(store), format=ox_format, prefixes=PREFIXES)
+    triples = sorted(_triples(store), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return ox.serialize(triples, format=ox_format, prefixes=PREFIXES if ox_format != ox.RdfFormat.N_TRIPLES else None)
+
+
+def write_atomic(path: Path | str, data: bytes) -> Path:
+    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export(fmt: str = "turtle", output: Path | str | None = None, *, store: EmbeddedStore | None = None) -> bytes | Path:
+    """Serialise the graph (default: the shipped graph) as ``fmt``.
+
+    Returns the bytes, or writes them atomically to ``output`` and returns its path.
+    """
+    from .loading import default_store
+
+    data = serialize(store if store is not None else default_store(), fmt)
+    return data if output is None else write_atomic(output, data)

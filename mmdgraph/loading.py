@@ -1,0 +1,269 @@
+"""Load the ontology and the data into the embedded store, and derive date bounds.
+
+>>> from mmdgraph import load
+>>> store = load()
+>>> len(store) > 1000
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import paths
+from .dates import DATE_TYPES, first_day, last_day
+from .errors import InputError, UsageError
+from .namespaces import CATALOGUE_GRAPH, CONTEXT_IRI, DERIVED_GRAPH, MMD, ONTOLOGY_GRAPH, RDF, RDFS, SCHEMA, UNSOURCED_GRAPH
+from .store import EmbeddedStore, Store
+
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+}
+
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise InputError(
+            f"unknown RDF file extension {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}", path
+        ) from None
+
+
+def _syntax_error(err: SyntaxError, path: Path) -> InputError:
+    # pyoxigraph puts the position in lineno/offset and in the message ("line 4 column 1").
+    line = getattr(err, "lineno", None)
+    col = getattr(err, "offset", None)
+    msg = str(err.msg if hasattr(err, "msg") and err.msg else err)
+    if line is None:
+        m = re.search(r"line (\d+)(?:\D+column (\d+))?", msg)
+        if m:
+            line = int(m.group(1))
+            col = int(m.group(2)) if m.group(2) else None
+    return InputError(f"syntax error: {msg}", path, line, col)
+
+
+def _bundled_context() -> dict:
+    from .jsonld import context
+
+    return context()
+
+
+def _replace_contexts(node, path: Path):
+    """Swap the published context IRI for the bundled context; refuse any other remote one.
+
+    Remote contexts would make parsing fetch from the network (rdflib#1844); mmdgraph never
+    does that.
+    """
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "@context":
+                out[key] = _context_value(value, path)
+            else:
+                out[key] = _replace_contexts(value, path)
+        return out
+    if isinstance(node, list):
+        return [_replace_contexts(v, path) for v in node]
+    return node
+
+
+def _context_value(value, path: Path):
+    if isinstance(value, list):
+        return [_context_value(v, path) for v in value]
+    if isinstance(value, str):
+        if value == CONTEXT_IRI:
+            return _bundled_context()["@context"]
+        raise InputError(f"remote JSON-LD context refused: {value} (mmdgraph never fetches contexts)", path)
+    if isinstance(value, dict):
+        return {k: (_context_value(v, path) if k == "@context" else v) for k, v in value.items()}
+    return value
+
+
+def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Quad]:
+    """Parse one RDF file into quads, refusing what mmdgraph never reads.
+
+    Triples outside a named graph go to ``default_graph`` if it is given, else to the
+    unsourced graph (where validation reports them as statements without a source).
+    Raises :class:`InputError` naming the file and line.
+    """
+    path = Path(path)
+    fmt = rdf_format(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read file: {err.strerror or err}", path) from None
+    if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(data):
+        # Internal entities expand ("billion laughs"); rdflib#327, LinkedDataHub#249.
+        raise InputError("RDF/XML with a DOCTYPE or ENTITY declaration is refused", path)
+    if fmt == ox.RdfFormat.JSON_LD:
+        try:
+            doc = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            line = getattr(err, "lineno", None)
+            raise InputError(f"not JSON: {getattr(err, 'msg', err)}", path, line, getattr(err, "colno", None)) from None
+        data = json.dumps(_replace_contexts(doc, path)).encode()
+    graph = ox.NamedNode(default_graph or UNSOURCED_GRAPH)
+    try:
+        quads = []
+        for q in ox.parse(data, format=fmt, base_iri=None):
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                q = ox.Quad(q.subject, q.predicate, q.object, graph)
+            quads.append(q)
+        return quads
+    except SyntaxError as err:
+        raise _syntax_error(err, path) from None
+    except (ValueError, OSError) as err:
+        raise InputError(str(err), path) from None
+
+
+def load(
+    files: Iterable[Path | str] | None = None,
+    *,
+    with_graph: bool | None = None,
+    ontology: bool = True,
+    derive: bool = True,
+) -> EmbeddedStore:
+    """Load the graph into a new embedded store.
+
+    With no ``files``, loads the shipped graph: the source catalogue and every
+    ``graph/*.trig``. With ``files``, loads those instead (``with_graph=True`` loads them on
+    top of the shipped graph). The ontology and vocabularies are loaded into their own graph
+    unless ``ontology=False``. Date bounds (``mmd:startDay``, ``mmd:endDay``) are derived into
+    the derived graph unless ``derive=False``. Finally every statement is copied once into the
+    default graph, which queries read: a statement several sources make counts once.
+    """
+    if files is None:
+        files, with_graph = [], True
+    files = [Path(f) for f in files]
+    store = ox.Store()
+    loaded: list[Path] = []
+
+    def add(path: Path, default_graph: str | None = None):
+        store.extend(read_quads(path, default_graph))
+        loaded.append(path)
+
+    if ontology:
+        for f in paths.ontology_files():
+            add(f, ONTOLOGY_GRAPH)
+    if with_graph:
+        add(paths.catalogue_file(), CATALOGUE_GRAPH)
+        for f in paths.data_files():
+            add(f)
+    for f in files:
+        if not f.exists():
+            raise InputError("no such file", f)
+        add(f, CATALOGUE_GRAPH if f.resolve() == paths.catalogue_file().resolve() else None)
+    emb = EmbeddedStore(store, loaded)
+    if derive:
+        derive_dates(emb)
+    merge_default_graph(store)
+    return emb
+
+
+def merge_default_graph(store: ox.Store) -> None:
+    """Copy every statement of every named graph, once, into the default graph."""
+    default = ox.DefaultGraph()
+    store.extend([ox.Quad(q.subject, q.predicate, q.object, default) for q in store])
+
+
+# --- derived dates ------------------------------------------------------------------------------
+
+_START, _END = ox.NamedNode(SCHEMA + "startDate"), ox.NamedNode(SCHEMA + "endDate")
+_ENDED_BY = ox.NamedNode(MMD + "endedBy")
+_START_DAY, _END_DAY = ox.NamedNode(MMD + "startDay"), ox.NamedNode(MMD + "endDay")
+_XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+
+
+def _event_types(store: ox.Store) -> set[str]:
+    q = f"SELECT DISTINCT ?c WHERE {{ GRAPH ?g {{ ?c <{RDFS}subClassOf> ?x }} ?c <{RDFS}subClassOf>* <{SCHEMA}Event> }}"
+    return {sol["c"].value for sol in store.query(q, use_default_graph_as_union=True)}
+
+
+def derive_dates(store: EmbeddedStore) -> int:
+    """Write mmd:startDay/mmd:endDay (xsd:date) for every stated date; returns the count.
+
+    startDay is the first day schema:startDate can denote; endDay the last day of
+    schema:endDate, else (for events) of the start date, else (for memberships known only
+    to have ended by some date, mmd:endedBy) the first day of that date. Ill-typed dates are
+    skipped; the shapes report them.
+    """
+    st = store.ox
+    graph = ox.NamedNode(DERIVED_GRAPH)
+    events = _event_types(st)
+    rdf_type = ox.NamedNode(RDF + "type")
+
+    def dates(subject, prop):
+        out = []
+        for q in st.quads_for_pattern(subject, prop, None, None):
+            o = q.object
+            if isinstance(o, ox.Literal) and o.datatype.value in DATE_TYPES:
+                out.append(o)
+        return out
+
+    new: set[tuple] = set()
+    subjects = {q.subject for q in st.quads_for_pattern(None, _START, None, None)}
+    subjects |= {q.subject for q in st.quads_for_pattern(None, _END, None, None)}
+    subjects |= {q.subject for q in st.quads_for_pattern(None, _ENDED_BY, None, None)}
+    for s in subjects:
+        if isinstance(s, ox.Triple):
+            continue
+        for d in dates(s, _START):
+            day = first_day(d.value, d.datatype.value)
+            if day:
+                new.add((s, _START_DAY, day))
+        ends = dates(s, _END)
+        if not ends:
+            is_event = any(q.object.value in events for q in st.quads_for_pattern(s, rdf_type, None, None))
+            if is_event:
+                ends = dates(s, _START)
+        for d in ends:
+            day = last_day(d.value, d.datatype.value)
+            if day:
+                new.add((s, _END_DAY, day))
+        if not ends:
+            for d in dates(s, _ENDED_BY):
+                day = first_day(d.value, d.datatype.value)
+                if day:
+                    new.add((s, _END_DAY, day))
+    st.extend(ox.Quad(s, p, ox.Literal(day.isoformat(), datatype=_XSD_DATE), graph) for s, p, day in new)
+    return len(new)
+
+
+def open_store(store: Store | None = None, endpoint: str | None = None) -> Store:
+    """The store to use: the one given, a remote endpoint, or the shipped graph (cached)."""
+    if store is not None and endpoint is not None:
+        raise UsageError("give a store or an endpoint, not both")
+    if store is not None:
+        return store
+    if endpoint is not None:
+        from .endpoint import EndpointStore
+
+        return EndpointStore(endpoint)
+    return default_store()
+
+
+_DEFAULT: EmbeddedStore | None = None
+
+
+def default_store() -> EmbeddedStore:
+    """The shipped graph, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load()
+    return _DEFAULT

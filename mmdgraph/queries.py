@@ -1,0 +1,247 @@
+"""The canned queries: one ``queries/<name>.rq`` file each, with a header, run with bound parameters.
+
+A query file starts with comment lines that describe it::
+
+    # title: Chairs by theme
+    # description: Which states chaired or co-chaired meetings on which theme.
+    # question: Which countries chaired which themes?
+    # param: country state -- The state: ISO code (FRA or FR), English name, or IRI.
+    # param: date date default=today -- The day to look at (YYYY-MM-DD).
+    # example: country=FRA
+    # view: table
+
+Parameter types: ``state`` (an ISO code, a name or an IRI of a state in the graph),
+``entity`` (an IRI or a prefixed name such as ``id:FRA`` that occurs in the graph), ``date``
+(YYYY-MM-DD or ``today``), ``string``, ``integer``. Values are checked, turned into RDF terms
+and bound to the query's variable of the same name; they are never pasted into the text.
+
+>>> [q.name for q in catalogue()][:3]
+['chair-rotation', 'chairs-by-theme', 'co-chair-pairs']
+>>> r = query("meetings-in-country", {"country": "MLI"})
+>>> sorted({row["meetingLabel"] for row in r})[0]
+'Thematic meeting on diaspora engagement strategies, Bamako 2016'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import paths
+from .dates import parse_date
+from .errors import UsageError
+from .namespaces import MMD, PREFIXES
+from .store import Result, Store
+
+PARAM_TYPES = ("state", "entity", "date", "string", "integer")
+_HEADER = re.compile(r"^#\s*([a-z]+):\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s+(\w+)((?:\s+\w+=\S+)*)\s*(?:--\s*(.*))?$")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None = None
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass
+class CannedQuery:
+    """A query file and what its header says about it."""
+
+    name: str
+    path: Path
+    text: str
+    title: str = ""
+    description: str = ""
+    question: str = ""
+    view: str = "table"
+    params: list[Param] = field(default_factory=list)
+    example: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def expected_path(self) -> Path:
+        """The expected result, beside the query (``<name>.expected.tsv``)."""
+        return self.path.with_name(self.name + ".expected.tsv")
+
+
+def parse_query_file(path: Path | str) -> CannedQuery:
+    """Read a query file and its header; raises UsageError for a malformed header."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot read query file {path}: {err.strerror or err}") from None
+    q = CannedQuery(name=path.name.removesuffix(".rq"), path=path, text=text)
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "param":
+            pm = _PARAM.match(value)
+            if not pm or pm.group(2) not in PARAM_TYPES:
+                raise UsageError(f"{path}:{lineno}: malformed param line (want: name type [default=v] -- doc; types {PARAM_TYPES})")
+            opts = dict(o.split("=", 1) for o in pm.group(3).split())
+            q.params.append(Param(pm.group(1), pm.group(2), opts.get("default"), (pm.group(4) or "").strip()))
+        elif key == "example":
+            q.example = dict(kv.split("=", 1) for kv in value.split())
+        elif key in ("title", "description", "question", "view"):
+            setattr(q, key, value)
+    return q
+
+
+def catalogue() -> list[CannedQuery]:
+    """Every canned query, sorted by name."""
+    return [parse_query_file(p) for p in sorted(paths.queries_dir().glob("*.rq"))]
+
+
+def find(name_or_path: str | Path) -> CannedQuery:
+    """A canned query by name, or a query file by path."""
+    candidate = paths.queries_dir() / f"{name_or_path}.rq"
+    if isinstance(name_or_path, str) and "/" not in name_or_path and candidate.exists():
+        return parse_query_file(candidate)
+    path = Path(name_or_path)
+    if path.suffix == ".rq" and path.exists():
+        return parse_query_file(path)
+    names = ", ".join(q.name for q in catalogue())
+    raise UsageError(f"no canned query or query file {str(name_or_path)!r}; canned queries: {names}")
+
+
+# --- parameter values -------------------------------------------------------------------------
+
+_STATE_BY_CODE = f"""PREFIX mmd: <{MMD}>
+SELECT ?state ?code WHERE {{ ?state a mmd:State . {{ ?state mmd:isoAlpha3 ?code }} UNION {{ ?state mmd:isoAlpha2 ?code }} }}"""
+_STATE_BY_LABEL = f"""PREFIX mmd: <{MMD}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?state ?needle WHERE {{ ?state a mmd:State ; rdfs:label ?label . FILTER(LCASE(STR(?label)) = ?needle) }}"""
+_IS_STATE = f"""PREFIX mmd: <{MMD}>
+SELECT ?state WHERE {{ ?state a mmd:State }}"""
+_MENTIONED = """SELECT ?node WHERE { { ?node ?p ?o } UNION { ?s ?p ?node } } LIMIT 1"""
+
+
+def _iri(value: str) -> ox.NamedNode:
+    prefix, _, local = value.partition(":")
+    if prefix in PREFIXES and not value.startswith(("http:", "https:")):
+        value = PREFIXES[prefix] + local
+    try:
+        return ox.NamedNode(value)
+    except ValueError:
+        raise UsageError(f"not an IRI: {value!r}") from None
+
+
+def bind_value(param: Param, value: str, store: Store) -> ox.NamedNode | ox.Literal:
+    """Turn a parameter's text into an RDF term, checking it against its type and the store."""
+    if param.type == "date":
+        try:
+            day = parse_date(value)
+        except ValueError as err:
+            raise UsageError(f"parameter {param.name}: {err}") from None
+        return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    if param.type == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", value):
+            raise UsageError(f"parameter {param.name}: not an integer: {value!r}")
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    if param.type == "string":
+        return ox.Literal(value)
+    if param.type == "state":
+        return _resolve_state(param, value, store)
+    node = _iri(value)
+    if not len(store.select(_MENTIONED, {"node": node})):
+        raise UsageError(f"parameter {param.name}: {value} is not in the graph")
+    return node
+
+
+def _resolve_state(param: Param, value: str, store: Store) -> ox.NamedNode:
+    if re.fullmatch(r"[A-Za-z]{2,3}", value):
+        rows = store.select(_STATE_BY_CODE, {"code": ox.Literal(value.upper())}).rows
+    elif value.startswith(("http:", "https:")) or value.split(":", 1)[0] in PREFIXES:
+        node = _iri(value)
+        rows = store.select(_IS_STATE, {"state": node}).rows
+    else:
+        rows = store.select(_STATE_BY_LABEL, {"needle": ox.Literal(value.strip().lower())}).rows
+    states = sorted({r[0].value for r in rows})
+    if len(states) != 1:
+        raise UsageError(f"parameter {param.name}: no state matches {value!r} (give an ISO code such as FRA, an English name, or an IRI)")
+    return ox.NamedNode(states[0])
+
+
+def bindings_for(q: CannedQuery, params: Mapping[str, str] | None, store: Store) -> dict[str, object]:
+    """Check the given parameters against the query's header and bind every one as a term."""
+    params = dict(params or {})
+    known = {p.name for p in q.params}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise UsageError(f"query {q.name} has no parameter {', '.join(unknown)}; it takes: {', '.join(sorted(known)) or 'none'}")
+    out = {}
+    for p in q.params:
+        value = params.get(p.name, p.default)
+        if value is None:
+            raise UsageError(f"query {q.name} needs parameter {p.name} ({p.type}): {p.doc}")
+        out[p.name] = bind_value(p, str(value), store)
+    return out
+
+
+def query(
+    name: str | Path,
+    params: Mapping[str, str] | None = None,
+    *,
+    store: Store | None = None,
+    endpoint: str | None = None,
+) -> Result:
+    """Run a canned query (by name) or a query file (by path) and return its rows.
+
+    ``store`` defaults to the shipped graph in the embedded store; ``endpoint`` runs the
+    same query on a remote SPARQL 1.1 endpoint instead.
+    """
+    from .loading import open_store
+
+    q = find(name)
+    st = open_store(store, endpoint)
+    canned = q.path.parent.resolve() == paths.queries_dir().resolve()
+    if not canned:
+        from .safety import check_query
+
+        graphs = [g.value for g in st.graph_names()] if hasattr(st, "graph_names") else []
+        if check_query(q.text, graphs) != "SELECT":
+            raise UsageError(f"{q.path}: mmdgraph query runs SELECT queries; export and build write graphs")
+    bindings = bindings_for(q, params, st)
+    try:
+        return st.select(q.text, bindings)
+    except (SyntaxError, RuntimeError, ValueError) as err:
+        msg = str(err)
+        if "SELECT projection" in msg:
+            raise UsageError(f"{q.path}: each parameter must appear in the SELECT clause ({msg})") from None
+        raise UsageError(f"{q.path}: {msg}") from None
+
+
+def queries() -> list[dict]:
+    """The catalogue as dicts: name, title, question, parameters (name, type, default, doc).
+
+    >>> sorted(q["name"] for q in queries() if q["params"])[:2]
+    ['dialogue-on-date', 'meetings-in-country']
+    """
+    return [
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "question": q.question,
+            "params": [{"name": p.name, "type": p.type, "default": p.default, "doc": p.doc} for p in q.params],
+            "example": q.example,
+            "file": str(q.path.relative_to(paths.home())),
+        }
+        for q in catalogue()
+    ]
