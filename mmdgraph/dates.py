@@ -76,7 +76,7 @@ def parse_date(value: str) -> _dt.date:
     """
     if value == "today":
         return _dt.date.today()
-    parts = _parts(value, XSD_DATE)
-    if parts is None:
+    day = first_day(value, XSD_DATE)
+    if day is None:
         raise ValueError(f"not a date (YYYY-MM-DD): {value!r}")
-    return _dt.date(*parts)
+    return day

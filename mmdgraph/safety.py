@@ -42,6 +42,8 @@ def harden_rdflib() -> None:
 
 
 def _walk(node) -> Iterable:
+    """Every CompValue (a named grammar node) in rdflib's parse tree."""
+    from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
     stack = [node]
@@ -50,7 +52,7 @@ def _walk(node) -> Iterable:
         if isinstance(n, CompValue):
             yield n
             stack.extend(n.values())
-        elif isinstance(n, (list, tuple)):
+        elif isinstance(n, (list, tuple, ParseResults)):
             stack.extend(n)
         elif isinstance(n, dict):
             stack.extend(n.values())
@@ -77,7 +79,7 @@ def check_query(text: str, graph_names: Iterable[str] | None = None) -> str:
         if node.name == "ServiceGraphPattern":
             raise UnsafeQueryError("SERVICE is refused: mmdgraph never queries other endpoints")
         if node.name == "DatasetClause":
-            iri = str(node.get("default") or node.get("named"))
+            iri = str(node["default"] if "default" in node else node["named"])
             if iri not in allowed:
                 raise UnsafeQueryError(f"FROM <{iri}> is refused: it names no graph in the store")
     form = parsed[1].name

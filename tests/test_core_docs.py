@@ -1,0 +1,29 @@
+"""The README and docs tell the truth: generated blocks are current, every query and verb is documented."""
+
+from update_golden import README, readme_blocks, replace_blocks
+
+from mmdgraph.queries import catalogue
+
+
+def test_readme_counts_and_catalogue_are_current(store):
+    text = README.read_text(encoding="utf-8")
+    assert replace_blocks(text, readme_blocks(store)) == text, "run: python tests/update_golden.py"
+
+
+def test_readme_opens_with_the_two_commands():
+    lines = [l for l in README.read_text(encoding="utf-8").splitlines() if l.strip()]
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
+    assert [l.split("#")[0].strip() for l in block] == ["make release", "make test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    from conftest import ROOT
+
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\nmake test\n" in ci
+
+
+def test_every_canned_query_is_in_the_readme():
+    text = README.read_text(encoding="utf-8")
+    for q in catalogue():
+        assert f"`{q.name}`" in text

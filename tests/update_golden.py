@@ -1,0 +1,58 @@
+"""Regenerate the golden files: python tests/update_golden.py [QUERY-NAME ...]
+
+- queries/<name>.expected.tsv: each canned query's result with its example parameters;
+- the README's counts and query-catalogue blocks (between <!-- name:start --> and <!-- name:end -->).
+
+These are generated, never edited by hand; tests fail when they drift. Review the diff before
+committing it: a changed expected result is a changed answer.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import mmdgraph
+from mmdgraph.queries import catalogue
+from mmdgraph.stats import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def readme_blocks(store) -> dict[str, str]:
+    s = stats(store)
+    counts = ["| what | count |", "|---|---:|"]
+    counts += [f"| {c['name']} | {c['count']} |" for c in s["classes"]]
+    counts += [f"| meetings: {m['label'].lower()} | {m['count']} |" for m in s["meeting_types"]]
+    counts += [f"| statements in source graphs | {s['totals']['statements in source graphs']} |"]
+    cat = ["| query | the question it answers | parameters |", "|---|---|---|"]
+    for q in catalogue():
+        params = ", ".join(f"`{p.name}` ({p.type}" + (f", default {p.default})" if p.default else ")") for p in q.params)
+        cat.append(f"| [`{q.name}`](queries/{q.name}.rq) | {q.question} | {params or '–'} |")
+    return {"stats": "\n".join(counts), "queries": "\n".join(cat)}
+
+
+def replace_blocks(text: str, blocks: dict[str, str]) -> str:
+    for name, body in blocks.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+        text, n = pattern.subn(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+        if n != 1:
+            raise SystemExit(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> block")
+    return text
+
+
+def update(names=None):
+    store = mmdgraph.load()
+    for q in catalogue():
+        if names and q.name not in names:
+            continue
+        result = mmdgraph.query(q.name, q.example, store=store)
+        q.expected_path.write_text(result.to_tsv(), encoding="utf-8")
+        print(q.expected_path.relative_to(ROOT))
+    if not names:
+        README.write_text(replace_blocks(README.read_text(encoding="utf-8"), readme_blocks(store)), encoding="utf-8")
+        print("README.md")
+
+
+if __name__ == "__main__":
+    update(sys.argv[1:] or None)
