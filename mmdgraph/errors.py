@@ -5,7 +5,8 @@ code   meaning
 =====  ===============================================================
 0      success (the graph conforms, the query ran, the file was written)
 1      the graph does not conform (SHACL violations or QC violations)
-2      unreadable input: a syntax error (file and line), a refused construct
+2      unreadable input: a syntax error (file and line), a refused construct; or an
+       output that cannot be written (the CLI maps OSError to 2)
 3      bad usage: unknown query, bad parameter value, unsafe query
 4      a SPARQL endpoint or server failed (connection, HTTP status, timeout)
 =====  ===============================================================

@@ -82,6 +82,8 @@ def parse_query_file(path: Path | str) -> CannedQuery:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot read query file {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"query file {path} is not UTF-8 text (byte {err.start})") from None
     q = CannedQuery(name=path.name.removesuffix(".rq"), path=path, text=text)
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.startswith("#"):
@@ -144,6 +146,10 @@ def _iri(value: str) -> ox.NamedNode:
 
 def bind_value(param: Param, value: str, store: Store) -> ox.NamedNode | ox.Literal:
     """Turn a parameter's text into an RDF term, checking it against its type and the store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: what Python makes of undecodable argv bytes
+        raise UsageError(f"parameter {param.name}: not valid Unicode text: {value!r}") from None
     if param.type == "date":
         try:
             day = parse_date(value)

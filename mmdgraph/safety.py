@@ -70,10 +70,14 @@ def check_query(text: str, graph_names: Iterable[str] | None = None) -> str:
         parsed = parser.parseQuery(text)
     except ParseException as err:
         try:
-            parser.parseUpdate(text)
-        except ParseException:
+            update = parser.parseUpdate(text)
+        except (ParseException, ValueError, RecursionError):
             raise UsageError(f"not a SPARQL query: {err.msg} (line {err.lineno}, column {err.col})") from None
+        if not update.request:
+            raise UsageError("not a SPARQL query: the text holds no query") from None
         raise UnsafeQueryError("updates are refused: mmdgraph queries are read-only") from None
+    except (ValueError, RecursionError) as err:  # a bad escape; nesting deeper than the parser's stack
+        raise UsageError(f"not a SPARQL query: {err.__class__.__name__}: {str(err)[:200]}") from None
     allowed = set(graph_names or ())
     for node in _walk(parsed):
         if node.name == "ServiceGraphPattern":
