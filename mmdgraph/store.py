@@ -4,7 +4,10 @@ Every store answers :meth:`Store.select` with a :class:`Result` whose cells are 
 terms, so answers from different stores compare cell for cell. Parameters are bound as RDF
 terms: pyoxigraph ``substitutions``, rdflib ``initBindings``, or, for a remote endpoint that
 has no binding API, a ``VALUES`` block written from validated terms (see
-:func:`mmdgraph.params.values_block`).
+:func:`mmdgraph.endpoint.bind_values`). The two agree as long as a query does not read a
+parameter in a FILTER or BIND inside a nested group (a UNION branch, an OPTIONAL, a
+sub-select), where a VALUES block at the top does not reach; put such filters at the top
+level. The tests run every canned query both ways.
 
 The default graph holds every statement once, whatever graphs it sits in; provenance queries
 name their graphs with ``GRAPH ?g``. (Oxigraph's "union default graph" repeats a triple once
