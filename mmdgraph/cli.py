@@ -13,7 +13,7 @@ import sys
 from .errors import MmdgraphError, UsageError, ValidationFailed
 
 EXIT_CODES = """exit codes:
-  0  success            1  the graph does not conform    2  unreadable input (file:line)
+  0  success            1  the graph does not conform    2  unreadable input (file:line) or unwritable output
   3  bad usage (unknown query, bad parameter, unsafe query)    4  SPARQL endpoint or server failed"""
 
 
@@ -110,14 +110,14 @@ def cmd_network(args) -> int:
     result = network(
         args.view,
         format=None if args.measures else args.format,
-        output=args.output,
+        output=None if args.measures else args.output,
         start=args.start,
         end=args.end,
         measures=args.measures,
         endpoint=args.endpoint,
     )
     if args.measures:
-        _out(result.format(args.table_format), None)
+        _out(result.format(args.table_format), args.output)
     elif args.output is None:
         _out(result, None)
     else:
@@ -135,7 +135,17 @@ def cmd_serve(args) -> int:
 def cmd_publish(args) -> int:
     from .publish import publish
 
-    summary = publish(args.endpoint, graph=args.graph, auth=args.auth, store_url=args.store_url, timeout=args.timeout)
+    summary = publish(
+        args.endpoint,
+        graph=args.graph,
+        auth=args.auth,
+        store_url=args.store_url,
+        update_url=args.update_url,
+        timeout=args.timeout,
+        source=args.source,
+        retries=args.retries,
+        force=args.force,
+    )
     print(summary)
     return 0
 
@@ -209,12 +219,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cors", action="store_true", help="allow cross-origin requests (off by default)")
 
     p = verb("publish", "Load the release into a SPARQL 1.1 store (Graph Store Protocol), atomically.",
-             "mmdgraph publish --endpoint http://127.0.0.1:7878/query --store-url http://127.0.0.1:7878/store", cmd_publish)
+             "mmdgraph publish --endpoint http://127.0.0.1:7878/query   (Virtuoso: --endpoint http://HOST:8890/sparql --auth dba:PASSWORD)",
+             cmd_publish)
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query endpoint")
-    p.add_argument("--store-url", metavar="URL", help="its Graph Store Protocol endpoint (default: guessed from --endpoint)")
-    p.add_argument("--graph", metavar="IRI", help="publish into this graph family (default: the source graphs as they are)")
-    p.add_argument("--auth", metavar="USER:PASSWORD", help="HTTP credentials")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
+    p.add_argument("--store-url", metavar="URL", help="its Graph Store Protocol endpoint (default: guessed from --endpoint; "
+                   "'' for none: load with SPARQL Update)")
+    p.add_argument("--update-url", metavar="URL", help="its SPARQL Update endpoint (default: guessed from --endpoint)")
+    p.add_argument("--graph", metavar="IRI", help="the graph receiving the merged copy readers use as default graph "
+                   "(default: https://w3id.org/mmdgraph/graph/merged); the source graphs keep their names")
+    p.add_argument("--from", dest="source", metavar="PATH", help="publish a release folder (dist/<version>/) or an .nq/.trig file "
+                   "instead of the shipped graph (which is validated first)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="HTTP credentials (Basic or Digest, as the server asks)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default 60)")
+    p.add_argument("--retries", type=int, default=3, help="retries per request on connection failures, timeouts, 502/503/504 (default 3)")
+    p.add_argument("--force", action="store_true", help="send every graph, even those the store already holds unchanged")
     return top
 
 
@@ -229,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     except MmdgraphError as err:
         print(f"mmdgraph: error: {err}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:  # an output that cannot be written (a folder, a missing parent)
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"mmdgraph: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
