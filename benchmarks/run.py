@@ -159,11 +159,10 @@ def _stores(engine: str, path: str, limit: float):
 
 
 def query_specs() -> list[tuple[str, str]]:
-    """(label, name or path) of every canned query, then of the suggested rewrites."""
+    """(label, name) of every canned query."""
     from mmdgraph.queries import catalogue
 
     specs = [(q.name, q.name) for q in catalogue()]
-    specs += [(f"{p.stem} (suggested)", str(p)) for p in sorted((HERE / "suggested").glob("*.rq"))]
     return specs
 
 
