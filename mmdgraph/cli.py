@@ -48,7 +48,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def cmd_validate(args) -> int:
     from .validate import validate
 
-    report = validate(files=args.paths or None, with_graph=args.with_graph or None)
+    report = validate(files=args.paths or None, with_graph=args.with_graph or None, engine=args.engine)
     _out(json.dumps(report.to_dict(), indent=1) if args.format == "json" else report.text(), None)
     return 0 if report.conforms else 1
 
@@ -174,6 +174,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="RDF files to validate instead of the shipped graph")
     p.add_argument("--with-graph", action="store_true", help="validate the files on top of the shipped graph")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--engine", choices=["turbo", "pyshacl"], default="turbo",
+                   help="SHACL engine: pyshacl-turbo (default, fast) or pySHACL (the reference); same report")
 
     p = verb("queries", "List the canned queries: name, title, parameters.", "mmdgraph queries", cmd_queries)
     p.add_argument("--format", choices=["table", "json"], default="table")
