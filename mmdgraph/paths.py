@@ -12,10 +12,13 @@ from pathlib import Path
 from .errors import UsageError
 
 
+_CLONE = Path(__file__).resolve().parent.parent  # resolved once: home() is on every query's path
+
+
 def home() -> Path:
     """The project folder holding ontology/, graph/ and queries/."""
     env = os.environ.get("MMDGRAPH_HOME")
-    root = Path(env) if env else Path(__file__).resolve().parent.parent
+    root = Path(env) if env else _CLONE
     if not (root / "ontology").is_dir() or not (root / "graph").is_dir():
         raise UsageError(
             f"mmdgraph cannot find its data folders (ontology/, graph/) under {root}. "

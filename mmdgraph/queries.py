@@ -24,6 +24,8 @@ and bound to the query's variable of the same name; they are never pasted into t
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +80,18 @@ class CannedQuery:
 def parse_query_file(path: Path | str) -> CannedQuery:
     """Read a query file and its header; raises UsageError for a malformed header."""
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as err:
+        raise UsageError(f"cannot read query file {path}: {err.strerror or err}") from None
+    q = _parse_query_file(path, stat.st_mtime_ns, stat.st_size)
+    # A copy: callers may change what they get, the cache keeps the file's reading.
+    return dataclasses.replace(q, params=list(q.params), example=dict(q.example))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_query_file(path: Path, mtime_ns: int, size: int) -> CannedQuery:
+    """parse_query_file's work, once per version of a file (a canned query is read on every run)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -216,7 +230,8 @@ def query(
 
     q = find(name)
     st = open_store(store, endpoint)
-    canned = q.path.parent.resolve() == paths.queries_dir().resolve()
+    here = paths.queries_dir()  # the cheap comparison first: it holds for every name lookup
+    canned = q.path.parent == here or q.path.parent.resolve() == here.resolve()
     if not canned:
         from .safety import check_query
 
