@@ -1,5 +1,7 @@
 """The README and docs tell the truth: generated blocks are current, every query and verb is documented."""
 
+from pathlib import Path
+
 from update_golden import README, readme_blocks, replace_blocks
 
 from mmdgraph.queries import catalogue
@@ -27,3 +29,18 @@ def test_every_canned_query_is_in_the_readme():
     text = README.read_text(encoding="utf-8")
     for q in catalogue():
         assert f"`{q.name}`" in text
+
+
+def test_relative_links_in_the_docs_resolve():
+    """Every relative link in README.md and docs/*.md names a file that exists."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    broken = []
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (doc.parent / target).exists():
+                broken.append(f"{doc.relative_to(root)} -> {target}")
+    assert broken == []
