@@ -161,9 +161,10 @@ def synthetic(store, copies: int) -> EmbeddedStore:
     return embedded(quads + more)
 
 
-@pytest.fixture(scope="module")
-def oxigraph():
-    srv = _server("oxigraph", "fault")
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def crashing(request):
+    """A server of each kind for the fault tests, killed and restarted by pid."""
+    srv = _server(request.param, "fault")
     try:
         yield srv.start()
     finally:
@@ -171,40 +172,40 @@ def oxigraph():
 
 
 @pytest.mark.slow
-def test_server_killed_during_staging_keeps_the_previous_release(oxigraph, store):
-    reader = EndpointStore(oxigraph.query_url)
-    publish(oxigraph.query_url, source=store, progress=False)
+def test_server_killed_during_staging_keeps_the_previous_release(crashing, store):
+    reader = EndpointStore(crashing.query_url)
+    publish(crashing.query_url, auth=crashing.auth, source=store, progress=False)
     big = synthetic(store, 6)
     killed = []
 
     def kill_a_third_of_the_way(done, total):
         if not killed and done >= total // 3:
-            oxigraph.kill()  # SIGKILL, by the pid the fixture recorded
+            crashing.kill()  # SIGKILL, by the pid the fixture recorded
             killed.append(done)
 
-    with pytest.raises(EndpointError):
-        publish(oxigraph.query_url, source=big, progress=kill_a_third_of_the_way, retries=1, backoff=0.05)
-    assert killed
-    oxigraph.start_again()
+    with pytest.raises(EndpointError) as err:
+        publish(crashing.query_url, auth=crashing.auth, source=big, progress=kill_a_third_of_the_way, retries=1, backoff=0.05)
+    assert killed, err.value
+    crashing.start_again()
     assert same_as(reader, store)  # the previous release, intact after the crash
-    summary = publish(oxigraph.query_url, source=big, progress=False)  # the re-run completes
+    summary = publish(crashing.query_url, auth=crashing.auth, source=big, progress=False)  # the re-run completes
     assert same_as(reader, big), summary
-    assert leftovers(oxigraph) == {}
+    assert leftovers(crashing) == {}
 
 
 @pytest.mark.slow
-def test_server_killed_during_the_swap_shows_one_release_or_the_other(oxigraph, store):
-    reader = EndpointStore(oxigraph.query_url)
+def test_server_killed_during_the_swap_shows_one_release_or_the_other(crashing, store):
+    reader = EndpointStore(crashing.query_url)
     big = synthetic(store, 6)
-    publish(oxigraph.query_url, source=big, progress=False)
+    publish(crashing.query_url, auth=crashing.auth, source=big, progress=False)
 
-    timer = threading.Timer(0.3, oxigraph.kill)  # the swap of ~40,000 statements takes seconds
+    timer = threading.Timer(0.3, crashing.kill)  # the swap of ~40,000 statements takes seconds
     try:
-        publish(oxigraph.query_url, source=store, progress=False, before_swap=timer.start, retries=0)
+        publish(crashing.query_url, auth=crashing.auth, source=store, progress=False, before_swap=timer.start, retries=0)
     except EndpointError:
         pass
     timer.join()
-    oxigraph.start_again()
+    crashing.start_again()
     assert same_as(reader, store) or same_as(reader, big)  # never a mix
-    publish(oxigraph.query_url, source=store, progress=False)
+    publish(crashing.query_url, auth=crashing.auth, source=store, progress=False)
     assert same_as(reader, store)
