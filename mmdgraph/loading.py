@@ -59,6 +59,12 @@ def _syntax_error(err: SyntaxError, path: Path) -> InputError:
     return InputError(f"syntax error: {msg}", path, line, col)
 
 
+def _unreadable(err: OSError, path: Path) -> InputError:
+    # Oxigraph's OSError has no strerror; its text ends with "(os error N)".
+    reason = err.strerror or re.sub(r" \(os error \d+\)$", "", str(err))
+    return InputError(f"cannot read file: {reason}", path)
+
+
 def _bundled_context() -> dict:
     from .jsonld import context
 
@@ -108,7 +114,7 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise InputError(f"cannot read file: {err.strerror or err}", path) from None
+        raise _unreadable(err, path) from None
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(data):
         # Internal entities expand ("billion laughs"); rdflib#327, LinkedDataHub#249.
         raise InputError("RDF/XML with a DOCTYPE or ENTITY declaration is refused", path)
@@ -246,9 +252,7 @@ def load_file(store: ox.Store, path: Path | str, default_graph: str | None = Non
     except SyntaxError as err:
         raise _syntax_error(err, path) from None
     except OSError as err:
-        # Oxigraph's OSError has no strerror; its text ends with "(os error N)".
-        reason = err.strerror or re.sub(r" \(os error \d+\)$", "", str(err))
-        raise InputError(f"cannot read file: {reason}", path) from None
+        raise _unreadable(err, path) from None
     except ValueError as err:
         raise InputError(str(err), path) from None
 

@@ -41,6 +41,12 @@ def test_engines_are_known():
     assert VALIDATE.DEFAULT_ENGINE in VALIDATE.ENGINES
     with pytest.raises(mmdgraph.UsageError):
         mmdgraph.validate(engine="no-such-engine")
+    # The CLI spells its choices out (it imports lazily, for its start-up time): they must agree.
+    from mmdgraph.cli import parser
+
+    validate_cli = parser()._subparsers._group_actions[0].choices["validate"]
+    engine = next(a for a in validate_cli._actions if a.dest == "engine")
+    assert set(engine.choices) == set(VALIDATE.ENGINES) and engine.default == VALIDATE.DEFAULT_ENGINE
 
 
 def test_default_engine_is_turbo_only_without_divergences():

@@ -183,6 +183,15 @@ def test_unknown_extension_and_missing_file_are_exit_2(tmp_path):
     assert_clean_error(run_cli("validate", str(tmp_path / "missing.ttl")), 2)
 
 
+@pytest.mark.parametrize("ext", [".trig", ".jsonld"])  # Oxigraph's own loader; mmdgraph's reader
+def test_unreadable_file_is_exit_2_with_the_reason(tmp_path, ext):
+    folder = tmp_path / f"folder{ext}"
+    folder.mkdir()
+    r = run_cli("validate", str(folder))
+    assert r.returncode == 2
+    assert f"{folder}: cannot read file: Is a directory" in err(r)
+
+
 def test_not_utf8_turtle_is_exit_2(tmp_path):
     path = tmp_path / "latin1.ttl"
     path.write_bytes('<http://example.org/a> <http://example.org/b> "Côte d\'Ivoire" .\n'.encode("latin-1"))
