@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup release test
+.PHONY: setup release test generated
 setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,3 +19,11 @@ release: setup
 
 test: setup
 	./scripts/test
+
+# Every generated file, rebuilt from the hand-edited sources (graph/, queries/, curation/):
+# French state names, expected query results and README counts, docs/coverage.md, figures.
+generated: setup
+	$(BIN)/python scripts/french-names
+	$(BIN)/python tests/update_golden.py
+	$(BIN)/python scripts/coverage
+	./scripts/figures

@@ -210,13 +210,15 @@ def load(
         for f in paths.ontology_files():
             add(f, ONTOLOGY_GRAPH)
     if with_graph:
-        add_data(paths.catalogue_file(), CATALOGUE_GRAPH)
+        for f in paths.catalogue_files():
+            add_data(f, CATALOGUE_GRAPH)
         for f in paths.data_files():
             add_data(f)
+    catalogue = {c.resolve() for c in paths.catalogue_files()}
     for f in files:
         if not f.exists():
             raise InputError("no such file", f)
-        add_data(f, CATALOGUE_GRAPH if f.resolve() == paths.catalogue_file().resolve() else None)
+        add_data(f, CATALOGUE_GRAPH if f.resolve() in catalogue else None)
     emb = EmbeddedStore(store, loaded)
     if derive:
         derive_dates(emb)

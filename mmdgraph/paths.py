@@ -37,8 +37,9 @@ def shapes_file() -> Path:
     return home() / "ontology" / "shapes.ttl"
 
 
-def catalogue_file() -> Path:
-    return home() / "graph" / "sources.ttl"
+def catalogue_files() -> list[Path]:
+    """The source catalogue: graph/sources.ttl and any graph/sources-*.ttl (one per curation topic)."""
+    return sorted((home() / "graph").glob("sources*.ttl"))
 
 
 def data_files() -> list[Path]:

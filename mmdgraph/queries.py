@@ -5,7 +5,7 @@ A query file starts with comment lines that describe it::
     # title: Chairs by theme
     # description: Which states chaired or co-chaired meetings on which theme.
     # question: Which countries chaired which themes?
-    # param: country state -- The state: ISO code (FRA or FR), English name, or IRI.
+    # param: country state -- The state: ISO code (FRA or FR), English or French name, or IRI.
     # param: date date default=today -- The day to look at (YYYY-MM-DD).
     # example: country=FRA
     # view: table
@@ -142,7 +142,8 @@ _STATE_BY_CODE = f"""PREFIX mmd: <{MMD}>
 SELECT ?state ?code WHERE {{ ?state a mmd:State . {{ ?state mmd:isoAlpha3 ?code }} UNION {{ ?state mmd:isoAlpha2 ?code }} }}"""
 _STATE_BY_LABEL = f"""PREFIX mmd: <{MMD}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?state ?needle WHERE {{ ?state a mmd:State ; rdfs:label ?label . FILTER(LCASE(STR(?label)) = ?needle) }}"""
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?state ?needle WHERE {{ ?state a mmd:State ; rdfs:label|skos:altLabel ?label . FILTER(LCASE(STR(?label)) = ?needle) }}"""
 _IS_STATE = f"""PREFIX mmd: <{MMD}>
 SELECT ?state WHERE {{ ?state a mmd:State }}"""
 _MENTIONED = """SELECT ?node WHERE { { ?node ?p ?o } UNION { ?s ?p ?node } } LIMIT 1"""
@@ -194,7 +195,7 @@ def _resolve_state(param: Param, value: str, store: Store) -> ox.NamedNode:
         rows = store.select(_STATE_BY_LABEL, {"needle": ox.Literal(value.strip().lower())}).rows
     states = sorted({r[0].value for r in rows})
     if len(states) != 1:
-        raise UsageError(f"parameter {param.name}: no state matches {value!r} (give an ISO code such as FRA, an English name, or an IRI)")
+        raise UsageError(f"parameter {param.name}: no state matches {value!r} (give an ISO code such as FRA, a name in English or French such as Senegal or Sénégal, or an IRI)")
     return ox.NamedNode(states[0])
 
 

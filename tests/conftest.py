@@ -30,3 +30,9 @@ def run_cli(*args, cwd=None, input=None):
     """Run the real `mmdgraph` entry point in a subprocess; returns CompletedProcess."""
     env = dict(os.environ, PYTHONUTF8="1")
     return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True, env=env, input=input, timeout=300)
+
+
+@pytest.fixture
+def cli():
+    """The real `mmdgraph` entry point: ``cli("stats")`` returns the CompletedProcess."""
+    return run_cli

@@ -24,7 +24,11 @@ def readme_blocks(store) -> dict[str, str]:
     counts = ["| what | count |", "|---|---:|"]
     counts += [f"| {c['name']} | {c['count']} |" for c in s["classes"]]
     counts += [f"| meetings: {m['label'].lower()} | {m['count']} |" for m in s["meeting_types"]]
+    counts += [f"| meetings in the {m['decade']} | {m['count']} |" for m in s["meetings_by_decade"]]
+    counts += [f"| states with a French name | {s['totals']['states with a French name']} |"]
     counts += [f"| statements in source graphs | {s['totals']['statements in source graphs']} |"]
+    e = s["evidence"]
+    counts += [f"| **records with their source's own words (evidence)** | **{e['with evidence']} of {e['records']} ({100 * e['share']:.1f}%)** |"]
     cat = ["| query | the question it answers | parameters |", "|---|---|---|"]
     for q in catalogue():
         params = ", ".join(f"`{p.name}` ({p.type}" + (f", default {p.default})" if p.default else ")") for p in q.params)
