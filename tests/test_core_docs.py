@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from update_golden import README, readme_blocks, replace_blocks
+from update_golden import README, after_values, readme_blocks, replace_after, replace_blocks
 
 from mmdgraph.queries import catalogue
 
@@ -10,6 +10,7 @@ from mmdgraph.queries import catalogue
 def test_readme_counts_and_catalogue_are_current(store):
     text = README.read_text(encoding="utf-8")
     assert replace_blocks(text, readme_blocks(store)) == text, "run: python tests/update_golden.py"
+    assert replace_after(text, after_values(store)) == text, "run: python tests/update_golden.py"
 
 
 def test_readme_opens_with_the_two_commands():
