@@ -56,8 +56,8 @@ def day(store, node, prop):
 def test_derived_days_follow_the_stated_precision(store):
     assert day(store, "tm-2016-brussels-return", "startDay") == ["2016-05-31"]
     assert day(store, "tm-2016-brussels-return", "endDay") == ["2016-06-01"]
-    assert day(store, "som-2017-brussels", "startDay") == ["2017-04-01"]  # "April 2017"
-    assert day(store, "som-2017-brussels", "endDay") == ["2017-04-30"]
+    assert day(store, "som-2017-brussels", "startDay") == ["2017-05-01"]  # "at the beginning of May"
+    assert day(store, "som-2017-brussels", "endDay") == ["2017-05-31"]
     assert day(store, "chair-2015-MAR", "startDay") == ["2015-01-01"]  # "in 2015"
     assert day(store, "chair-2015-MAR", "endDay") == ["2015-12-31"]
     assert day(store, "chair-2026-CHE", "endDay") == []  # no end stated: open
@@ -65,7 +65,7 @@ def test_derived_days_follow_the_stated_precision(store):
 
 def test_stated_dates_keep_their_precision(store):
     rows = store.select(f"SELECT ?d WHERE {{ <{ID}som-2017-brussels> <https://schema.org/startDate> ?d }}").rows
-    assert rows[0][0].datatype.value == XSD_GYEARMONTH and rows[0][0].value == "2017-04"
+    assert rows[0][0].datatype.value == XSD_GYEARMONTH and rows[0][0].value == "2017-05"
 
 
 @pytest.mark.parametrize("engine", ["embedded", "rdflib"])

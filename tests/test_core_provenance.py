@@ -77,7 +77,9 @@ def test_any_statement_can_be_traced_to_its_document(store):
 EXPECTED_DISAGREEMENTS = [
     # (subject, property, claimed, claim source, accepted, accepted source)
     ("mc-2008-paris", "https://schema.org/startDate", "2008-11-24", "bdpmodwoam-paris-2008", "2008-11-25", "newslt-paris-2008"),
-    ("mc-2014-rome", "https://schema.org/startDate", "2014-10", "luaediciones-page-91", "2014-11-27", "fiiapp-2014-rome"),
+    ("som-2017-brussels", "https://schema.org/startDate", "2017-04", "flyer-activities-2015-2017", "2017-05", "rp-thematic-roundtables-2017"),
+    ("chair-2022-MAR", "https://schema.org/startDate", "2022-12", "atalayar-2022-12-14", "2022-12-14", "lebrief-2022-12"),
+    ("som-2022-cadiz", "https://schema.org/startDate", "2022-12", "rp-som-2024", "2022-12-13", "rp-6th-ministerial-conference"),
     ("tm-2018-paris-root-causes", MMD + "status", "https://w3id.org/mmdgraph/vocab/status-planned",
      "flyer-activities-2015-2017", "https://w3id.org/mmdgraph/vocab/status-held", "rp-thematic-meetings"),
     ("tm-2018-paris-root-causes", "https://schema.org/startDate", "2017", "flyer-activities-2015-2017", "2018-10-23", "rp-thematic-meetings"),
