@@ -68,6 +68,9 @@ class CannedQuery:
     description: str = ""
     question: str = ""
     view: str = "table"
+    #: "# empty: <why>": the query's expected answer on the shipped graph is no rows (a curators'
+    #: check such as missing-evidence, empty while the record is complete).
+    empty: str = ""
     params: list[Param] = field(default_factory=list)
     example: dict[str, str] = field(default_factory=dict)
 
@@ -114,7 +117,7 @@ def _parse_query_file(path: Path, mtime_ns: int, size: int) -> CannedQuery:
             q.params.append(Param(pm.group(1), pm.group(2), opts.get("default"), (pm.group(4) or "").strip()))
         elif key == "example":
             q.example = dict(kv.split("=", 1) for kv in value.split())
-        elif key in ("title", "description", "question", "view"):
+        elif key in ("title", "description", "question", "view", "empty"):
             setattr(q, key, value)
     return q
 

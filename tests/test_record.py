@@ -44,6 +44,12 @@ def test_evidence_share_counts_what_the_qc_check_refuses(store):
     assert e["records"] - e["with evidence"] == len(missing)
 
 
+def test_the_curators_query_lists_a_record_without_evidence():
+    bad = ROOT / "tests" / "fixtures" / "bad" / "missing-evidence--meeting-without-quote.trig"
+    rows = mmdgraph.query("missing-evidence", store=mmdgraph.load([bad], with_graph=False)).records()
+    assert [(r["source"], r["entity"]) for r in rows] == [(SRC + "fixture-page", ID + "tm-2016-paris-fixture")]
+
+
 def test_stats_prints_the_evidence_share(cli):
     r = cli("stats")
     assert re.search(r"evidence: \d+ of \d+ records \(\d+\.\d%\)", r.stdout)
