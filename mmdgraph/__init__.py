@@ -21,7 +21,21 @@ from .loading import load  # noqa: E402
 from .queries import queries, query  # noqa: E402
 from .stats import stats  # noqa: E402
 from .store import EmbeddedStore, RdflibStore, Result  # noqa: E402
+from .tables import tables  # noqa: E402
 from .validate import validate  # noqa: E402
+
+#: Submodules with heavier dependencies (networkx, the HTTP server, the site writer), imported
+#: on first use so that ``import mmdgraph`` stays fast: ``mmdgraph.network.network(...)`` works.
+_LAZY = ("network", "serve", "publish", "browse")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'mmdgraph' has no attribute {name!r}")
+
 
 __all__ = [
     "load",
@@ -31,6 +45,7 @@ __all__ = [
     "export",
     "build",
     "stats",
+    "tables",
     "EmbeddedStore",
     "RdflibStore",
     "Result",

@@ -47,30 +47,42 @@ def _sorted_quads(store: EmbeddedStore):
     return sorted(store.quads(), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
 
-def _jsonld(store: EmbeddedStore) -> bytes:
-    """JSON-LD with the published context: one @graph entry per source graph.
+#: How a JSON-LD export gives its context: in the document, or by the published address.
+JSONLD_CONTEXTS = ("embedded", "remote")
 
-    pyoxigraph writes expanded JSON-LD; pyld compacts it against the bundled context, and
-    the document names the published context address so readers need not embed it.
+
+def _jsonld(store: EmbeddedStore, context: str = "embedded") -> bytes:
+    """JSON-LD, one @graph entry per source graph, compacted with mmdgraph's context.
+
+    pyoxigraph writes expanded JSON-LD; pyld compacts it against the bundled context. With
+    ``context="embedded"`` (the default) the document carries the context itself, so any
+    JSON-LD processor reads it offline; with ``context="remote"`` it names the published
+    context (https://w3id.org/mmdgraph/context.jsonld), which readers must fetch or supply.
     """
     from pyld import jsonld
 
-    from .jsonld import context, document_loader
+    from .jsonld import context as bundled
+    from .jsonld import document_loader
 
+    if context not in JSONLD_CONTEXTS:
+        raise UsageError(f"unknown JSON-LD context {context!r}; use one of {', '.join(JSONLD_CONTEXTS)}")
+    ctx = bundled()
     expanded = json.loads(ox.serialize(_sorted_quads(store), format=ox.RdfFormat.JSON_LD))
-    compacted = jsonld.compact(expanded, context(), options={"documentLoader": document_loader})
-    compacted["@context"] = CONTEXT_IRI
+    compacted = jsonld.compact(expanded, ctx, options={"documentLoader": document_loader})
+    compacted["@context"] = ctx["@context"] if context == "embedded" else CONTEXT_IRI
     return json.dumps(compacted, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
-def serialize(store: EmbeddedStore, fmt: str) -> bytes:
-    """The store in one format, as bytes."""
+def serialize(store: EmbeddedStore, fmt: str, *, context: str = "embedded") -> bytes:
+    """The store in one format, as bytes. ``context`` applies to JSON-LD only (see :func:`export`)."""
+    if context not in JSONLD_CONTEXTS:
+        raise UsageError(f"unknown JSON-LD context {context!r}; use one of {', '.join(JSONLD_CONTEXTS)}")
     try:
         ox_format, _, _, keeps_graphs = FORMATS[fmt]
     except KeyError:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None
     if ox_format is None:
-        return _jsonld(store)
+        return _jsonld(store, context)
     if keeps_graphs:
         return ox.serialize(_sorted_quads(store), format=ox_format, prefixes=PREFIXES)
     triples = sorted(_triples(store), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
@@ -96,12 +108,21 @@ def write_atomic(path: Path | str, data: bytes) -> Path:
     return path
 
 
-def export(fmt: str = "turtle", output: Path | str | None = None, *, store: EmbeddedStore | None = None) -> bytes | Path:
+def export(
+    fmt: str = "turtle",
+    output: Path | str | None = None,
+    *,
+    store: EmbeddedStore | None = None,
+    context: str = "embedded",
+) -> bytes | Path:
     """Serialise the graph (default: the shipped graph) as ``fmt``.
 
-    Returns the bytes, or writes them atomically to ``output`` and returns its path.
+    Returns the bytes, or writes them atomically to ``output`` and returns its path. For
+    JSON-LD, ``context="embedded"`` (default) puts the context in the document, which makes
+    it self-contained (rdflib and pyld read it offline); ``context="remote"`` names the
+    published context address instead, for a smaller file.
     """
     from .loading import default_store
 
-    data = serialize(store if store is not None else default_store(), fmt)
+    data = serialize(store if store is not None else default_store(), fmt, context=context)
     return data if output is None else write_atomic(output, data)

@@ -10,10 +10,14 @@ A query file starts with comment lines that describe it::
     # example: country=FRA
     # view: table
 
-Parameter types: ``state`` (an ISO code, a name or an IRI of a state in the graph),
-``entity`` (an IRI or a prefixed name such as ``id:FRA`` that occurs in the graph), ``date``
-(YYYY-MM-DD or ``today``), ``string``, ``integer``. Values are checked, turned into RDF terms
-and bound to the query's variable of the same name; they are never pasted into the text.
+Parameter types: ``state`` (an ISO code, a name in any language the graph has, or an IRI
+of a state in the graph), ``entity`` (whatever a ``state`` accepts, or for any other entity
+its exact label in English or French, or an IRI or a prefixed name such as ``id:FRA`` that
+occurs in the graph; a name that fits several entities is refused with the candidates),
+``date`` (YYYY-MM-DD, a month YYYY-MM or a year YYYY, bound as the first day of that
+interval with a :class:`DateIntervalWarning` saying so, or ``today``), ``string``,
+``integer``. Values are checked, turned into RDF terms and bound to the query's variable of
+the same name; they are never pasted into the text.
 
 >>> [q.name for q in catalogue()][:3]
 ['chair-rotation', 'chairs-by-theme', 'co-chair-pairs']
@@ -24,9 +28,12 @@ and bound to the query's variable of the same name; they are never pasted into t
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
+import datetime as _dt
 import functools
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +43,7 @@ import pyoxigraph as ox
 from . import paths
 from .dates import parse_date
 from .errors import UsageError
-from .namespaces import MMD, PREFIXES
+from .namespaces import MMD, PREFIXES, compact
 from .store import Result, Store
 
 PARAM_TYPES = ("state", "entity", "date", "string", "integer")
@@ -150,6 +157,39 @@ SELECT ?state ?needle WHERE {{ ?state a mmd:State ; rdfs:label|skos:altLabel ?la
 _IS_STATE = f"""PREFIX mmd: <{MMD}>
 SELECT ?state WHERE {{ ?state a mmd:State }}"""
 _MENTIONED = """SELECT ?node WHERE { { ?node ?p ?o } UNION { ?s ?p ?node } } LIMIT 1"""
+# Any entity by the whole of one of its labels in English or French (case aside).
+_ENTITY_BY_LABEL = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?entity ?needle WHERE {
+  ?entity rdfs:label|skos:prefLabel|skos:altLabel ?label .
+  FILTER(isIRI(?entity) && LCASE(STR(?label)) = ?needle && (LANGMATCHES(LANG(?label), "en") || LANGMATCHES(LANG(?label), "fr")))
+}"""
+_LABEL_OF = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?node ?label WHERE { ?node rdfs:label|skos:prefLabel ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }"""
+
+
+class DateIntervalWarning(UserWarning):
+    """A ``date`` parameter given as a year or a month: the query reads the interval's first day."""
+
+
+def _date_interval(value: str) -> tuple[_dt.date, _dt.date] | None:
+    """The first and last day of a year (``2019``) or a month (``2019-06``); None for other text."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", value)
+    if not m:
+        return None
+    year = int(m.group(1))
+    try:
+        if m.group(2) is None:
+            return _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+        month = int(m.group(2))
+        return _dt.date(year, month, 1), _dt.date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+
+
+def _is_iri_like(value: str) -> bool:
+    return value.startswith(("http:", "https:", "urn:")) or (":" in value and value.split(":", 1)[0] in PREFIXES)
 
 
 def _iri(value: str) -> ox.NamedNode:
@@ -169,10 +209,19 @@ def bind_value(param: Param, value: str, store: Store) -> ox.NamedNode | ox.Lite
     except UnicodeEncodeError:  # lone surrogates: what Python makes of undecodable argv bytes
         raise UsageError(f"parameter {param.name}: not valid Unicode text: {value!r}") from None
     if param.type == "date":
+        interval = _date_interval(value.strip())
+        if interval is not None:
+            first, last = interval
+            warnings.warn(
+                f"parameter {param.name}: {value.strip()} means {first.isoformat()} to {last.isoformat()}; the query reads its first day",
+                DateIntervalWarning,
+                stacklevel=2,
+            )
+            return ox.Literal(first.isoformat(), datatype=ox.NamedNode(XSD + "date"))
         try:
-            day = parse_date(value)
+            day = parse_date(value.strip())
         except ValueError as err:
-            raise UsageError(f"parameter {param.name}: {err}") from None
+            raise UsageError(f"parameter {param.name}: {err}; or a month (YYYY-MM) or a year (YYYY)") from None
         return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
     if param.type == "integer":
         if not re.fullmatch(r"[+-]?\d{1,18}", value):
@@ -182,10 +231,42 @@ def bind_value(param: Param, value: str, store: Store) -> ox.NamedNode | ox.Lite
         return ox.Literal(value)
     if param.type == "state":
         return _resolve_state(param, value, store)
-    node = _iri(value)
-    if not len(store.select(_MENTIONED, {"node": node})):
-        raise UsageError(f"parameter {param.name}: {value} is not in the graph")
-    return node
+    return _resolve_entity(param, value, store)
+
+
+def _candidates(store: Store, nodes: list[str]) -> str:
+    labels: dict[str, str] = {}
+    for node, label in store.select(_LABEL_OF).rows:
+        if node is not None and node.value in nodes:
+            labels.setdefault(node.value, label.value)
+    return "; ".join(f"{compact(n)} ({labels[n]})" if n in labels else compact(n) for n in nodes)
+
+
+def _resolve_entity(param: Param, value: str, store: Store) -> ox.NamedNode:
+    """An IRI, a CURIE, what a state accepts, or an entity's exact English or French label."""
+    text = value.strip()
+    if _is_iri_like(text):
+        node = _iri(text)
+        if not len(store.select(_MENTIONED, {"node": node})):
+            raise UsageError(f"parameter {param.name}: {value} is not in the graph")
+        return node
+    if re.fullmatch(r"[A-Za-z]{2,3}", text):
+        rows = store.select(_STATE_BY_CODE, {"code": ox.Literal(text.upper())}).rows
+        states = sorted({r[0].value for r in rows})
+        if len(states) == 1:
+            return ox.NamedNode(states[0])
+    needle = ox.Literal(text.lower())
+    found = {r[0].value for r in store.select(_STATE_BY_LABEL, {"needle": needle}).rows}
+    found |= {r[0].value for r in store.select(_ENTITY_BY_LABEL, {"needle": needle}).rows}
+    nodes = sorted(found)
+    if len(nodes) == 1:
+        return ox.NamedNode(nodes[0])
+    if not nodes:
+        raise UsageError(
+            f"parameter {param.name}: {value!r} is not in the graph: no entity has that code or label (give an IRI or a "
+            "prefixed name such as id:mc-2018-marrakesh, a state's ISO code or name, or an entity's exact English or French label)"
+        )
+    raise UsageError(f"parameter {param.name}: {value!r} is ambiguous, it names {len(nodes)} entities: {_candidates(store, nodes)}; give one of these IRIs")
 
 
 def _resolve_state(param: Param, value: str, store: Store) -> ox.NamedNode:
@@ -197,6 +278,8 @@ def _resolve_state(param: Param, value: str, store: Store) -> ox.NamedNode:
     else:
         rows = store.select(_STATE_BY_LABEL, {"needle": ox.Literal(value.strip().lower())}).rows
     states = sorted({r[0].value for r in rows})
+    if len(states) > 1:
+        raise UsageError(f"parameter {param.name}: {value!r} is ambiguous, it names {len(states)} states: {_candidates(store, states)}; give an ISO code")
     if len(states) != 1:
         raise UsageError(f"parameter {param.name}: no state matches {value!r} (give an ISO code such as FRA, a name in English or French such as Senegal or Sénégal, or an IRI)")
     return ox.NamedNode(states[0])
@@ -256,7 +339,7 @@ def queries() -> list[dict]:
     """The catalogue as dicts: name, title, question, parameters (name, type, default, doc).
 
     >>> sorted(q["name"] for q in queries() if q["params"])[:2]
-    ['dialogue-on-date', 'meetings-in-country']
+    ['dialogue-on-date', 'meeting-outputs']
     """
     return [
         {

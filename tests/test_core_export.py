@@ -37,7 +37,7 @@ def test_jsonld_names_the_published_context_and_expands_with_pyld_to_the_same_qu
 
     from mmdgraph.jsonld import document_loader
 
-    doc = json.loads(mmdgraph.export("jsonld", store=store))
+    doc = json.loads(mmdgraph.export("jsonld", store=store, context="remote"))
     assert doc["@context"] == "https://w3id.org/mmdgraph/context.jsonld"
     assert any(node.get("chairedBy") == "id:FRA" for g in doc["@graph"] for node in g.get("@graph", []))
     nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": document_loader})

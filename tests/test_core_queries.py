@@ -123,7 +123,7 @@ def test_user_query_file_runs_and_binds_its_declared_parameters(store, tmp_path)
         encoding="utf-8",
     )
     rows = mmdgraph.query(f, {"state": "Senegal"}, store=store).records()
-    assert rows == [{"state": ID + "SEN", "label": "Senegal"}]
+    assert sorted(rows, key=lambda r: r["label"]) == [{"state": ID + "SEN", "label": "Senegal"}, {"state": ID + "SEN", "label": "Sénégal"}]
 
 
 def test_results_render_in_every_format(store):

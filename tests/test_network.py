@@ -1,6 +1,8 @@
 """Network views: every view builds; GraphML/GEXF/JSON read back whole; node and edge counts equal
-SPARQL counts of the same relationships (written here, independently of mmdgraph/network.py);
---from/--to; the real CLI; the same graph from every engine, a remote endpoint included."""
+SPARQL counts of the same relationships (written here, independently of mmdgraph/network/);
+--from/--to; the real CLI; the same graph from every engine, a remote endpoint included; the views'
+queries (queries/network/*.rq) give their expected results on the embedded store and on rdflib,
+checked as the canned queries are."""
 
 import io
 import json
@@ -14,10 +16,14 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 from conftest import run_cli
+from test_core_queries import test_canned_query_gives_the_same_rows_on_rdflib as same_rows_on_rdflib
+from test_core_queries import test_canned_query_returns_its_expected_rows as returns_expected_rows
 
 from mmdgraph.errors import UsageError
 from mmdgraph.namespaces import ID, SPARQL_PREFIXES
 from mmdgraph.network import VIEWS, network
+from mmdgraph.network.sparql import query_dir, query_files
+from mmdgraph.queries import catalogue, parse_query_file
 
 XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 LEADERS = "mmd:chairedBy|mmd:coChairedBy"
@@ -28,7 +34,7 @@ PAIRS = {
     "co-chair": f"{{ ?m {LEADERS} ?a , ?b . FILTER(STR(?a) < STR(?b)) }}",
     "governance": """{ ?ms org:member ?a ; org:organization ?body ; org:role ?role .
                        BIND(CONCAT(STR(?body), "|", STRAFTER(STR(?role), "/vocab/")) AS ?b) }""",
-    "themes": """{ { ?a mmd:theme ?b } UNION { ?a mmd:pillar ?b }
+    "themes": """{ { ?a mmd:theme|mmd:pillar ?b ; a ?t . ?t rdfs:subClassOf* mmd:Meeting }
                    UNION { ?a a mmd:Theme ; skos:broadMatch ?b . ?b skos:inScheme ?f . ?f a mmd:Framework }
                    UNION { ?a skos:topConceptOf ?b . ?b a mmd:Framework }
                    UNION { ?a prov:generated ?b . ?b a mmd:Framework } }""",
@@ -116,8 +122,35 @@ def test_governance_keeps_each_chairmanship_as_a_spell(graphs):
     chair = ID + "rabat-process|role-chair"
     assert G.nodes[chair]["label"] == "Rabat Process: chair"
     morocco = G.edges[ID + "MAR", chair]
-    assert morocco["period"] == "2015-01-01/2015-12-31; 2022-12-01/2024-02-01"
+    assert morocco["period"] == "2015-01-01/2015-12-31; 2022-12-14/2024-02-01"  # Le Brief gives the day
     assert G.edges[ID + "SEN", chair]["period"] == "../2014-11-27"
+
+
+# --- the views' queries ---------------------------------------------------------------------------
+
+
+def test_the_views_queries_are_documented_files_outside_the_catalogue():
+    names = {p.stem for p in query_files()}
+    assert names == {q for v in VIEWS.values() for q in v.queries} | {"periods"}  # periods: the measures'
+    assert all(q.path.parent != query_dir() for q in catalogue())  # not canned queries
+    for path in query_files():
+        q = parse_query_file(path)
+        assert q.title and q.description and q.expected_path.exists(), path.name
+        if q.params:  # a period: ?from and ?to, xsd:date terms, projected; the example is the whole range
+            assert [(p.name, p.type) for p in q.params] == [("from", "date"), ("to", "date")], path.name
+            assert "?from ?to" in q.text.split("WHERE")[0] and all(p.doc for p in q.params), path.name
+            assert q.example == {"from": "0001-01-01", "to": "9999-12-31"}, path.name
+
+
+@pytest.mark.parametrize("path", query_files(), ids=lambda p: p.stem)
+def test_views_query_returns_its_expected_rows(store, path):
+    returns_expected_rows(store, path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", query_files(), ids=lambda p: p.stem)
+def test_views_query_gives_the_same_rows_on_rdflib(store, ref_store, path):
+    same_rows_on_rdflib(store, ref_store, path)
 
 
 # --- dates -----------------------------------------------------------------------------------------
@@ -205,7 +238,7 @@ def test_gexf_reads_back_whole_with_time(store, graphs, view):
 def test_gexf_gives_each_co_led_meeting_its_own_spell(store):
     H = nx.read_gexf(io.BytesIO(network("co-chair", format="gexf", store=store)))
     assert H.edges[ID + "FRA", ID + "SEN"]["spells"] == [("2011-11-22", "2011-11-23"), ("2018-10-23", "2018-10-24")]
-    assert H.nodes[ID + "FRA"]["spells"] == [("2011-11-22", "2021-01-21")]
+    assert H.nodes[ID + "FRA"]["spells"] == [("2011-11-22", "2025-11-05")]  # Dakar 2011 to Lagos 2025
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
@@ -247,7 +280,7 @@ def test_measures_table_ranks_every_node_then_the_most_central_states_per_period
     rows = table.records()
     overall = [r for r in rows if r["period"] == "all"]
     assert len(overall) == network("co-chair", store=store).number_of_nodes()
-    assert overall[0]["label"] == "France" and overall[0]["degree"] == 4
+    assert overall[0]["label"] == "France" and overall[0]["degree"] == 6
     assert [r["rank"] for r in overall] == list(range(1, len(overall) + 1))
     periods = [r["period"] for r in rows if r["period"] != "all"]
     assert "Rome Programme" in periods and "Marrakesh Action Plan" in periods

@@ -16,8 +16,8 @@ FIGURES = ROOT / "docs" / "figures"
 KERNEL_CHECK = f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix"
 
 
-def test_there_are_the_three_notebooks_with_outputs_stripped():
-    assert [p.name for p in NOTEBOOKS] == ["01-who-leads.ipynb", "02-timeline.ipynb", "03-querying.ipynb"]
+def test_there_are_the_four_notebooks_with_outputs_stripped():
+    assert [p.name for p in NOTEBOOKS] == ["01-who-leads.ipynb", "02-timeline.ipynb", "03-querying.ipynb", "04-tables-in-pandas.ipynb"]
     for path in NOTEBOOKS:
         book = nbformat.read(path, as_version=4)
         nbformat.validate(book)
