@@ -61,39 +61,85 @@ PREFIXES = """@prefix id:     <https://w3id.org/mmdgraph/id/> .
 
 # ISO 3166-1 alpha-3, alpha-2, name, region of the dialogue (None: outside the four regions).
 STATES = [
-    ("DZA", "DZ", "Algeria", "north-africa"), ("EGY", "EG", "Egypt", "north-africa"),
-    ("LBY", "LY", "Libya", "north-africa"), ("MAR", "MA", "Morocco", "north-africa"),
+    ("DZA", "DZ", "Algeria", "north-africa"),
+    ("EGY", "EG", "Egypt", "north-africa"),
+    ("LBY", "LY", "Libya", "north-africa"),
+    ("MAR", "MA", "Morocco", "north-africa"),
     ("TUN", "TN", "Tunisia", "north-africa"),
-    ("BEN", "BJ", "Benin", "west-africa"), ("BFA", "BF", "Burkina Faso", "west-africa"),
-    ("CPV", "CV", "Cabo Verde", "west-africa"), ("CIV", "CI", "Côte d'Ivoire", "west-africa"),
-    ("GMB", "GM", "Gambia", "west-africa"), ("GHA", "GH", "Ghana", "west-africa"),
-    ("GIN", "GN", "Guinea", "west-africa"), ("GNB", "GW", "Guinea-Bissau", "west-africa"),
-    ("LBR", "LR", "Liberia", "west-africa"), ("MLI", "ML", "Mali", "west-africa"),
-    ("MRT", "MR", "Mauritania", "west-africa"), ("NER", "NE", "Niger", "west-africa"),
-    ("NGA", "NG", "Nigeria", "west-africa"), ("SEN", "SN", "Senegal", "west-africa"),
-    ("SLE", "SL", "Sierra Leone", "west-africa"), ("TGO", "TG", "Togo", "west-africa"),
-    ("CMR", "CM", "Cameroon", "central-africa"), ("CAF", "CF", "Central African Republic", "central-africa"),
-    ("TCD", "TD", "Chad", "central-africa"), ("COG", "CG", "Congo", "central-africa"),
+    ("BEN", "BJ", "Benin", "west-africa"),
+    ("BFA", "BF", "Burkina Faso", "west-africa"),
+    ("CPV", "CV", "Cabo Verde", "west-africa"),
+    ("CIV", "CI", "Côte d'Ivoire", "west-africa"),
+    ("GMB", "GM", "Gambia", "west-africa"),
+    ("GHA", "GH", "Ghana", "west-africa"),
+    ("GIN", "GN", "Guinea", "west-africa"),
+    ("GNB", "GW", "Guinea-Bissau", "west-africa"),
+    ("LBR", "LR", "Liberia", "west-africa"),
+    ("MLI", "ML", "Mali", "west-africa"),
+    ("MRT", "MR", "Mauritania", "west-africa"),
+    ("NER", "NE", "Niger", "west-africa"),
+    ("NGA", "NG", "Nigeria", "west-africa"),
+    ("SEN", "SN", "Senegal", "west-africa"),
+    ("SLE", "SL", "Sierra Leone", "west-africa"),
+    ("TGO", "TG", "Togo", "west-africa"),
+    ("CMR", "CM", "Cameroon", "central-africa"),
+    ("CAF", "CF", "Central African Republic", "central-africa"),
+    ("TCD", "TD", "Chad", "central-africa"),
+    ("COG", "CG", "Congo", "central-africa"),
     ("COD", "CD", "Democratic Republic of the Congo", "central-africa"),
-    ("GNQ", "GQ", "Equatorial Guinea", "central-africa"), ("GAB", "GA", "Gabon", "central-africa"),
-    ("STP", "ST", "Sao Tome and Principe", "central-africa"), ("BDI", "BI", "Burundi", "central-africa"),
+    ("GNQ", "GQ", "Equatorial Guinea", "central-africa"),
+    ("GAB", "GA", "Gabon", "central-africa"),
+    ("STP", "ST", "Sao Tome and Principe", "central-africa"),
+    ("BDI", "BI", "Burundi", "central-africa"),
     ("AGO", "AO", "Angola", "central-africa"),
-    ("ETH", "ET", "Ethiopia", None), ("ERI", "ER", "Eritrea", None), ("DJI", "DJ", "Djibouti", None),
-    ("SOM", "SO", "Somalia", None), ("KEN", "KE", "Kenya", None), ("UGA", "UG", "Uganda", None),
-    ("TZA", "TZ", "Tanzania", None), ("RWA", "RW", "Rwanda", None), ("SSD", "SS", "South Sudan", None),
-    ("SDN", "SD", "Sudan", None), ("ZAF", "ZA", "South Africa", None), ("ZMB", "ZM", "Zambia", None),
-    ("ZWE", "ZW", "Zimbabwe", None), ("MOZ", "MZ", "Mozambique", None), ("MWI", "MW", "Malawi", None),
-    ("NAM", "NA", "Namibia", None), ("BWA", "BW", "Botswana", None), ("MDG", "MG", "Madagascar", None),
-    ("AUT", "AT", "Austria", "europe"), ("BEL", "BE", "Belgium", "europe"), ("BGR", "BG", "Bulgaria", "europe"),
-    ("HRV", "HR", "Croatia", "europe"), ("CYP", "CY", "Cyprus", "europe"), ("CZE", "CZ", "Czech Republic", "europe"),
-    ("DNK", "DK", "Denmark", "europe"), ("EST", "EE", "Estonia", "europe"), ("FIN", "FI", "Finland", "europe"),
-    ("FRA", "FR", "France", "europe"), ("DEU", "DE", "Germany", "europe"), ("GRC", "GR", "Greece", "europe"),
-    ("HUN", "HU", "Hungary", "europe"), ("IRL", "IE", "Ireland", "europe"), ("ITA", "IT", "Italy", "europe"),
-    ("LVA", "LV", "Latvia", "europe"), ("LTU", "LT", "Lithuania", "europe"), ("LUX", "LU", "Luxembourg", "europe"),
-    ("MLT", "MT", "Malta", "europe"), ("NLD", "NL", "Netherlands", "europe"), ("POL", "PL", "Poland", "europe"),
-    ("PRT", "PT", "Portugal", "europe"), ("ROU", "RO", "Romania", "europe"), ("SVK", "SK", "Slovakia", "europe"),
-    ("SVN", "SI", "Slovenia", "europe"), ("ESP", "ES", "Spain", "europe"), ("SWE", "SE", "Sweden", "europe"),
-    ("NOR", "NO", "Norway", "europe"), ("CHE", "CH", "Switzerland", "europe"), ("GBR", "GB", "United Kingdom", "europe"),
+    ("ETH", "ET", "Ethiopia", None),
+    ("ERI", "ER", "Eritrea", None),
+    ("DJI", "DJ", "Djibouti", None),
+    ("SOM", "SO", "Somalia", None),
+    ("KEN", "KE", "Kenya", None),
+    ("UGA", "UG", "Uganda", None),
+    ("TZA", "TZ", "Tanzania", None),
+    ("RWA", "RW", "Rwanda", None),
+    ("SSD", "SS", "South Sudan", None),
+    ("SDN", "SD", "Sudan", None),
+    ("ZAF", "ZA", "South Africa", None),
+    ("ZMB", "ZM", "Zambia", None),
+    ("ZWE", "ZW", "Zimbabwe", None),
+    ("MOZ", "MZ", "Mozambique", None),
+    ("MWI", "MW", "Malawi", None),
+    ("NAM", "NA", "Namibia", None),
+    ("BWA", "BW", "Botswana", None),
+    ("MDG", "MG", "Madagascar", None),
+    ("AUT", "AT", "Austria", "europe"),
+    ("BEL", "BE", "Belgium", "europe"),
+    ("BGR", "BG", "Bulgaria", "europe"),
+    ("HRV", "HR", "Croatia", "europe"),
+    ("CYP", "CY", "Cyprus", "europe"),
+    ("CZE", "CZ", "Czech Republic", "europe"),
+    ("DNK", "DK", "Denmark", "europe"),
+    ("EST", "EE", "Estonia", "europe"),
+    ("FIN", "FI", "Finland", "europe"),
+    ("FRA", "FR", "France", "europe"),
+    ("DEU", "DE", "Germany", "europe"),
+    ("GRC", "GR", "Greece", "europe"),
+    ("HUN", "HU", "Hungary", "europe"),
+    ("IRL", "IE", "Ireland", "europe"),
+    ("ITA", "IT", "Italy", "europe"),
+    ("LVA", "LV", "Latvia", "europe"),
+    ("LTU", "LT", "Lithuania", "europe"),
+    ("LUX", "LU", "Luxembourg", "europe"),
+    ("MLT", "MT", "Malta", "europe"),
+    ("NLD", "NL", "Netherlands", "europe"),
+    ("POL", "PL", "Poland", "europe"),
+    ("PRT", "PT", "Portugal", "europe"),
+    ("ROU", "RO", "Romania", "europe"),
+    ("SVK", "SK", "Slovakia", "europe"),
+    ("SVN", "SI", "Slovenia", "europe"),
+    ("ESP", "ES", "Spain", "europe"),
+    ("SWE", "SE", "Sweden", "europe"),
+    ("NOR", "NO", "Norway", "europe"),
+    ("CHE", "CH", "Switzerland", "europe"),
+    ("GBR", "GB", "United Kingdom", "europe"),
     ("ISL", "IS", "Iceland", "europe"),
 ]
 AFRICA = [s[0] for s in STATES if s[3] != "europe"]
@@ -102,28 +148,73 @@ NAME = {s[0]: s[2] for s in STATES}
 REGION = {s[0]: s[3] for s in STATES}
 
 ORGANISATIONS = [
-    ("european-commission", "European Commission", "EC"), ("ecowas-commission", "ECOWAS Commission", "ECOWAS"),
-    ("au-commission", "African Union Commission", "AUC"), ("icmpd", "International Centre for Migration Policy Development", "ICMPD"),
-    ("iom", "International Organization for Migration", "IOM"), ("unhcr", "United Nations High Commissioner for Refugees", "UNHCR"),
-    ("eccas", "Economic Community of Central African States", "ECCAS"), ("igad", "Intergovernmental Authority on Development", "IGAD"),
-    ("unodc", "United Nations Office on Drugs and Crime", "UNODC"), ("ilo", "International Labour Organization", "ILO"),
+    ("european-commission", "European Commission", "EC"),
+    ("ecowas-commission", "ECOWAS Commission", "ECOWAS"),
+    ("au-commission", "African Union Commission", "AUC"),
+    ("icmpd", "International Centre for Migration Policy Development", "ICMPD"),
+    ("iom", "International Organization for Migration", "IOM"),
+    ("unhcr", "United Nations High Commissioner for Refugees", "UNHCR"),
+    ("eccas", "Economic Community of Central African States", "ECCAS"),
+    ("igad", "Intergovernmental Authority on Development", "IGAD"),
+    ("unodc", "United Nations Office on Drugs and Crime", "UNODC"),
+    ("ilo", "International Labour Organization", "ILO"),
 ]
 
 THEMES = [
-    "asylum and international protection", "trafficking in human beings", "migrant smuggling",
-    "return and reintegration", "voluntary return", "legal migration and mobility", "visa facilitation",
-    "root causes of irregular migration", "migration and development", "diaspora engagement",
-    "remittances", "border management", "irregular migration", "labour migration", "student mobility",
-    "migration data", "climate and displacement", "unaccompanied minors", "travel documents",
-    "integration of migrants", "protection at sea", "regional free movement", "counter-smuggling investigation",
-    "reception conditions", "alternatives to detention", "skills partnerships", "consular cooperation",
-    "health of migrants", "gender and migration", "youth employment", "information campaigns",
-    "civil society participation", "urban migration", "statelessness", "family reunification",
-    "identity management", "seasonal work", "readmission", "resettlement", "local authorities",
+    "asylum and international protection",
+    "trafficking in human beings",
+    "migrant smuggling",
+    "return and reintegration",
+    "voluntary return",
+    "legal migration and mobility",
+    "visa facilitation",
+    "root causes of irregular migration",
+    "migration and development",
+    "diaspora engagement",
+    "remittances",
+    "border management",
+    "irregular migration",
+    "labour migration",
+    "student mobility",
+    "migration data",
+    "climate and displacement",
+    "unaccompanied minors",
+    "travel documents",
+    "integration of migrants",
+    "protection at sea",
+    "regional free movement",
+    "counter-smuggling investigation",
+    "reception conditions",
+    "alternatives to detention",
+    "skills partnerships",
+    "consular cooperation",
+    "health of migrants",
+    "gender and migration",
+    "youth employment",
+    "information campaigns",
+    "civil society participation",
+    "urban migration",
+    "statelessness",
+    "family reunification",
+    "identity management",
+    "seasonal work",
+    "readmission",
+    "resettlement",
+    "local authorities",
 ]
-PILLARS = ["Legal migration and mobility", "Irregular migration", "Migration and development", "International protection"]
-DOMAINS = ["Development benefits of migration", "Legal migration and mobility", "Protection and asylum",
-           "Prevention of irregular migration and trafficking", "Return, readmission and reintegration"]
+PILLARS = [
+    "Legal migration and mobility",
+    "Irregular migration",
+    "Migration and development",
+    "International protection",
+]
+DOMAINS = [
+    "Development benefits of migration",
+    "Legal migration and mobility",
+    "Protection and asylum",
+    "Prevention of irregular migration and trafficking",
+    "Return, readmission and reintegration",
+]
 
 # Meeting types: (class, IRI code, label stem, has a theme, recommendations).
 MEETING_TYPES = {
@@ -162,8 +253,16 @@ def slug(text: str) -> str:
 
 #: Faults injected with ``faults=N`` (one meeting in N, in turn), to compare validation engines
 #: on violations of many kinds: each breaks one shape or QC check.
-FAULTS = ("no-status", "co-chair-is-chair", "end-before-start", "label-without-language", "chair-not-an-agent",
-          "date-as-string", "undeclared-source", "unsourced-statement")
+FAULTS = (
+    "no-status",
+    "co-chair-is-chair",
+    "end-before-start",
+    "label-without-language",
+    "chair-not-an-agent",
+    "date-as-string",
+    "undeclared-source",
+    "unsourced-statement",
+)
 
 
 class Writer:
@@ -206,8 +305,13 @@ class Writer:
 
     def source(self, name: str, label: str, kind: str, url: str, issued: str | None = None, lang: str = "en") -> None:
         """Declare a source in the catalogue graph."""
-        pairs = [("a", "mmd:Source"), ("rdfs:label", lit(label)), ("dcterms:type", f"voc:source-{kind}"),
-                 ("dcterms:language", string(lang)), ("schema:url", f"<{BASE_URL}{url}>")]
+        pairs = [
+            ("a", "mmd:Source"),
+            ("rdfs:label", lit(label)),
+            ("dcterms:type", f"voc:source-{kind}"),
+            ("dcterms:language", string(lang)),
+            ("schema:url", f"<{BASE_URL}{url}>"),
+        ]
         if issued:
             pairs.append(("dcterms:issued", issued))
         self.graph(CATALOGUE, [(name, pairs)])
@@ -238,21 +342,42 @@ class Dates:
 def world(w: Writer, rng: random.Random) -> dict:
     """States, organisations, cities and themes, each in the graph of a reference source."""
     w.source("src:synth-iso-3166-1", "ISO 3166-1 country codes (synthetic copy)", "reference-data", "iso-3166-1")
-    w.graph("src:synth-iso-3166-1", [
-        (f"id:{a3}", [("a", "mmd:State"), ("rdfs:label", lit(name)), ("mmd:isoAlpha2", string(a2)),
-                      ("mmd:isoAlpha3", string(a3)),
-                      ("dcterms:spatial", f"<http://publications.europa.eu/resource/authority/country/{a3}>")])
-        for a3, a2, name, _ in STATES
-    ])
+    w.graph(
+        "src:synth-iso-3166-1",
+        [
+            (
+                f"id:{a3}",
+                [
+                    ("a", "mmd:State"),
+                    ("rdfs:label", lit(name)),
+                    ("mmd:isoAlpha2", string(a2)),
+                    ("mmd:isoAlpha3", string(a3)),
+                    ("dcterms:spatial", f"<http://publications.europa.eu/resource/authority/country/{a3}>"),
+                ],
+            )
+            for a3, a2, name, _ in STATES
+        ],
+    )
     w.source("src:synth-regions", "Partner states by region (synthetic)", "official-page", "regions")
-    w.graph("src:synth-regions", [
-        (f"id:{a3}", [("a", "mmd:State"), ("mmd:region", f"voc:region-{region}")]) for a3, _, _, region in STATES if region
-    ])
+    w.graph(
+        "src:synth-regions",
+        [
+            (f"id:{a3}", [("a", "mmd:State"), ("mmd:region", f"voc:region-{region}")])
+            for a3, _, _, region in STATES
+            if region
+        ],
+    )
     w.source("src:synth-organisations", "International organisations (synthetic)", "official-page", "organisations")
-    w.graph("src:synth-organisations", [
-        (f"id:{iri}", [("a", "mmd:InternationalOrganisation"), ("rdfs:label", lit(label)), ("skos:altLabel", lit(alt))])
-        for iri, label, alt in ORGANISATIONS
-    ])
+    w.graph(
+        "src:synth-organisations",
+        [
+            (
+                f"id:{iri}",
+                [("a", "mmd:InternationalOrganisation"), ("rdfs:label", lit(label)), ("skos:altLabel", lit(alt))],
+            )
+            for iri, label, alt in ORGANISATIONS
+        ],
+    )
     cities = {}
     city_triples = []
     for a3, _, name, _ in STATES:
@@ -260,17 +385,29 @@ def world(w: Writer, rng: random.Random) -> dict:
             iri = f"id:city-synth-{a3.lower()}-{k}"
             label = f"{name} city {k}" if not (a3 == "FRA" and k == 1) else "Paris"
             cities.setdefault(a3, []).append((iri, label))
-            city_triples.append((iri, [("a", "schema:City"), ("rdfs:label", lit(label)), ("schema:containedInPlace", f"id:{a3}")]))
+            city_triples.append(
+                (iri, [("a", "schema:City"), ("rdfs:label", lit(label)), ("schema:containedInPlace", f"id:{a3}")])
+            )
     w.source("src:synth-gazetteer", "Gazetteer of meeting places (synthetic)", "reference-data", "gazetteer")
     w.graph("src:synth-gazetteer", city_triples)
     themes = []
     for t in THEMES:
         themes.append((f"id:theme-{slug(t)}", t))
     w.source("src:synth-themes", "Themes of the dialogues' meetings (synthetic)", "official-page", "themes")
-    w.graph("src:synth-themes", [
-        (iri, [("a", "mmd:Theme"), ("skos:inScheme", "voc:Themes"), ("skos:prefLabel", lit(label[0].upper() + label[1:]))])
-        for iri, label in themes
-    ])
+    w.graph(
+        "src:synth-themes",
+        [
+            (
+                iri,
+                [
+                    ("a", "mmd:Theme"),
+                    ("skos:inScheme", "voc:Themes"),
+                    ("skos:prefLabel", lit(label[0].upper() + label[1:])),
+                ],
+            )
+            for iri, label in themes
+        ],
+    )
     return {"cities": cities, "themes": themes}
 
 
@@ -307,16 +444,34 @@ class Dialogue:
         w, rng, y0 = self.w, self.rng, self.first_year
         page = self.src("partners", "partners page", "official-page")
         founders = [self.africa[0], self.europe[0]]
-        subjects = [(self.iri, [("a", "mmd:Dialogue"), ("rdfs:label", lit(self.label))] +
-                     [("mmd:initiatedBy", f"id:{s}") for s in founders])]
+        subjects = [
+            (
+                self.iri,
+                [("a", "mmd:Dialogue"), ("rdfs:label", lit(self.label))]
+                + [("mmd:initiatedBy", f"id:{s}") for s in founders],
+            )
+        ]
         sc = f"{self.iri}-steering-committee"
-        subjects.append((sc, [("a", "mmd:SteeringCommittee"), ("rdfs:label", lit(f"Steering committee of the {self.label}")),
-                              ("org:unitOf", self.iri)]))
+        subjects.append(
+            (
+                sc,
+                [
+                    ("a", "mmd:SteeringCommittee"),
+                    ("rdfs:label", lit(f"Steering committee of the {self.label}")),
+                    ("org:unitOf", self.iri),
+                ],
+            )
+        )
         for i, state in enumerate(self.members):
             role = "observer-state" if i % 16 == 15 else "partner-state"
             m = f"id:{self.code}-{role}-{state}"
-            pairs = [("a", "org:Membership"), ("rdfs:label", lit(f"{NAME[state]}, {role.replace('-', ' ')} of the {self.label}")),
-                     ("org:member", f"id:{state}"), ("org:organization", self.iri), ("org:role", f"voc:role-{role}")]
+            pairs = [
+                ("a", "org:Membership"),
+                ("rdfs:label", lit(f"{NAME[state]}, {role.replace('-', ' ')} of the {self.label}")),
+                ("org:member", f"id:{state}"),
+                ("org:organization", self.iri),
+                ("org:role", f"voc:role-{role}"),
+            ]
             joined = y0 if i < 40 else y0 + rng.randrange(1, 15)
             pairs.append(("schema:startDate", self.dates.precise(*self.dates.day(joined), self.dates.kind(30, 30))))
             r = rng.randrange(100)
@@ -327,20 +482,40 @@ class Dialogue:
                 pairs.append(("mmd:endedBy", typed(rng.randrange(joined + 1, LAST_YEAR + 1), "gYear")))
             subjects.append((m, pairs))
         for k, (org, _, _) in enumerate(ORGANISATIONS[:6]):
-            role = ["partner-organisation", "partner-organisation", "permanent-observer", "secretariat",
-                    "observer-organisation", "observer-organisation"][k]
-            subjects.append((f"id:{self.code}-{role}-{org}", [
-                ("a", "org:Membership"), ("rdfs:label", lit(f"{org}, {role.replace('-', ' ')} of the {self.label}")),
-                ("org:member", f"id:{org}"), ("org:organization", self.iri), ("org:role", f"voc:role-{role}"),
-                ("schema:startDate", typed(y0, "gYear"))]))
+            role = [
+                "partner-organisation",
+                "partner-organisation",
+                "permanent-observer",
+                "secretariat",
+                "observer-organisation",
+                "observer-organisation",
+            ][k]
+            subjects.append(
+                (
+                    f"id:{self.code}-{role}-{org}",
+                    [
+                        ("a", "org:Membership"),
+                        ("rdfs:label", lit(f"{org}, {role.replace('-', ' ')} of the {self.label}")),
+                        ("org:member", f"id:{org}"),
+                        ("org:organization", self.iri),
+                        ("org:role", f"voc:role-{role}"),
+                        ("schema:startDate", typed(y0, "gYear")),
+                    ],
+                )
+            )
         w.graph(page, subjects)
         # The steering committee: some members with dates, others only attested on a date.
         flyer = self.src("sc-flyer", "steering committee flyer", "flyer", typed(y0 + 5, "gYear"))
         sc_subjects = []
         for i, member in enumerate(self.africa[:5] + self.europe[:5] + ["european-commission"]):
             m = f"id:{self.code}-sc-{member}"
-            pairs = [("a", "org:Membership"), ("rdfs:label", lit(f"{member}, steering committee member of the {self.label}")),
-                     ("org:member", f"id:{member}"), ("org:organization", sc), ("org:role", "voc:role-steering-committee-member")]
+            pairs = [
+                ("a", "org:Membership"),
+                ("rdfs:label", lit(f"{member}, steering committee member of the {self.label}")),
+                ("org:member", f"id:{member}"),
+                ("org:organization", sc),
+                ("org:role", "voc:role-steering-committee-member"),
+            ]
             # The flyer attests every member (steering-committee reads the latest attestation).
             pairs.append(("mmd:attestedOn", typed(y0 + 5, "gYear")))
             if i % 3:
@@ -351,10 +526,23 @@ class Dialogue:
             sc_subjects.append((m, pairs))
         w.graph(flyer, sc_subjects)
         project = self.src("project", "support project page", "official-page")
-        w.graph(project, [(f"id:{self.code}-support-project", [
-            ("a", "mmd:Project"), ("rdfs:label", lit(f"Support project of the {self.label}")),
-            ("schema:funder", "id:european-commission"), ("mmd:implementedBy", "id:icmpd"), ("mmd:supports", self.iri),
-            ("schema:startDate", typed(y0 + 2, "gYear")), ("schema:endDate", typed(y0 + 12, "gYear"))])])
+        w.graph(
+            project,
+            [
+                (
+                    f"id:{self.code}-support-project",
+                    [
+                        ("a", "mmd:Project"),
+                        ("rdfs:label", lit(f"Support project of the {self.label}")),
+                        ("schema:funder", "id:european-commission"),
+                        ("mmd:implementedBy", "id:icmpd"),
+                        ("mmd:supports", self.iri),
+                        ("schema:startDate", typed(y0 + 2, "gYear")),
+                        ("schema:endDate", typed(y0 + 12, "gYear")),
+                    ],
+                )
+            ],
+        )
 
     def agent(self) -> str:
         """A member state with a region (hosts and chairs), alternating African and European."""
@@ -369,46 +557,115 @@ class Dialogue:
         else:
             m = self.rng.randint(1, 12)
             start = self.dates.precise(year, m, 1, kind)
-            end = self.dates.precise(year + 1, m, 1, kind) if kind == "date" else self.dates.precise(year + 1, m, 1, "gYearMonth")
+            end = (
+                self.dates.precise(year + 1, m, 1, kind)
+                if kind == "date"
+                else self.dates.precise(year + 1, m, 1, "gYearMonth")
+            )
         page = self.src(f"chair-{year}", f"chairmanship {year}", "news", typed(year, "gYear"))
-        self.w.graph(page, [(f"id:{self.code}-chair-{year}", [
-            ("a", "mmd:Chairmanship"), ("rdfs:label", lit(f"Chairmanship of {chair[3:]} of the {self.label}, {year}")),
-            ("org:member", chair), ("org:organization", self.iri), ("org:role", "voc:role-chair"),
-            ("schema:startDate", start), ("schema:endDate", end)])])
+        self.w.graph(
+            page,
+            [
+                (
+                    f"id:{self.code}-chair-{year}",
+                    [
+                        ("a", "mmd:Chairmanship"),
+                        ("rdfs:label", lit(f"Chairmanship of {chair[3:]} of the {self.label}, {year}")),
+                        ("org:member", chair),
+                        ("org:organization", self.iri),
+                        ("org:role", "voc:role-chair"),
+                        ("schema:startDate", start),
+                        ("schema:endDate", end),
+                    ],
+                )
+            ],
+        )
 
     def new_framework(self, year: int, source: str) -> list:
         """A framework for four years: pillars, or domains each with two objectives."""
         self.conference += 1
         fw = f"id:{self.code}-framework-{self.conference}"
-        subjects = [(fw, [("a", "mmd:Framework"), ("a", "skos:ConceptScheme"),
-                          ("rdfs:label", lit(f"Framework {self.conference} of the {self.label}")),
-                          ("dcterms:issued", typed(year, "gYear")), ("schema:startDate", typed(year, "gYear")),
-                          ("schema:endDate", typed(year + 3, "gYear"))])]
+        subjects = [
+            (
+                fw,
+                [
+                    ("a", "mmd:Framework"),
+                    ("a", "skos:ConceptScheme"),
+                    ("rdfs:label", lit(f"Framework {self.conference} of the {self.label}")),
+                    ("dcterms:issued", typed(year, "gYear")),
+                    ("schema:startDate", typed(year, "gYear")),
+                    ("schema:endDate", typed(year + 3, "gYear")),
+                ],
+            )
+        ]
         components = []
         if self.conference % 2:
             for i, name in enumerate(PILLARS, 1):
                 c = f"{fw}-pillar-{i}"
                 components.append(c)
-                subjects.append((c, [("a", "mmd:Pillar"), ("skos:prefLabel", lit(name)), ("skos:notation", string(str(i))),
-                                     ("skos:inScheme", fw), ("skos:topConceptOf", fw)]))
+                subjects.append(
+                    (
+                        c,
+                        [
+                            ("a", "mmd:Pillar"),
+                            ("skos:prefLabel", lit(name)),
+                            ("skos:notation", string(str(i))),
+                            ("skos:inScheme", fw),
+                            ("skos:topConceptOf", fw),
+                        ],
+                    )
+                )
         else:
             for i, name in enumerate(DOMAINS, 1):
                 c = f"{fw}-domain-{i}"
                 components.append(c)
-                subjects.append((c, [("a", "mmd:Domain"), ("skos:prefLabel", lit(name)), ("skos:notation", string(str(i))),
-                                     ("skos:inScheme", fw), ("skos:topConceptOf", fw)]))
+                subjects.append(
+                    (
+                        c,
+                        [
+                            ("a", "mmd:Domain"),
+                            ("skos:prefLabel", lit(name)),
+                            ("skos:notation", string(str(i))),
+                            ("skos:inScheme", fw),
+                            ("skos:topConceptOf", fw),
+                        ],
+                    )
+                )
                 for j in (1, 2):
                     # Objectives are numbered through the framework, as in the Marrakesh Action Plan.
-                    subjects.append((f"{fw}-objective-{2 * i + j - 2}", [
-                        ("a", "mmd:Objective"), ("skos:prefLabel", lit(f"{name}: objective {j}")),
-                        ("skos:notation", string(str(2 * i + j - 2))), ("skos:inScheme", fw), ("skos:broader", c)]))
+                    subjects.append(
+                        (
+                            f"{fw}-objective-{2 * i + j - 2}",
+                            [
+                                ("a", "mmd:Objective"),
+                                ("skos:prefLabel", lit(f"{name}: objective {j}")),
+                                ("skos:notation", string(str(2 * i + j - 2))),
+                                ("skos:inScheme", fw),
+                                ("skos:broader", c),
+                            ],
+                        )
+                    )
         self.framework = (fw, components)
         # The curators' mapping of the dialogue's themes to the new framework's components.
         mapping = f"cur:{self.code}-theme-mapping-{self.conference}"
-        self.w.graph(mapping, [(mapping, [
-            ("a", "mmd:CuratorStatement"), ("rdfs:label", lit(f"Themes of the {self.label} mapped to framework {self.conference}")),
-            ("prov:wasDerivedFrom", source), ("rdfs:comment", lit("Synthetic mapping by name."))])] +
-            [(theme, [("skos:broadMatch", components[k % len(components)])]) for k, (theme, _) in enumerate(self.themes)])
+        self.w.graph(
+            mapping,
+            [
+                (
+                    mapping,
+                    [
+                        ("a", "mmd:CuratorStatement"),
+                        ("rdfs:label", lit(f"Themes of the {self.label} mapped to framework {self.conference}")),
+                        ("prov:wasDerivedFrom", source),
+                        ("rdfs:comment", lit("Synthetic mapping by name.")),
+                    ],
+                )
+            ]
+            + [
+                (theme, [("skos:broadMatch", components[k % len(components)])])
+                for k, (theme, _) in enumerate(self.themes)
+            ],
+        )
         return subjects
 
     def year(self, year: int, budget_left) -> bool:
@@ -440,15 +697,22 @@ class Dialogue:
             self.paris_done = True
             iri, host, city_iri, city_label = "id:tm-2018-paris-root-causes", "id:FRA", "id:city-synth-fra-1", "Paris"
             theme = ("id:theme-root-causes-of-irregular-migration", "root causes of irregular migration")
-        label = f"{stem} {theme[1]}, {city_label} {year}" if theme else f"{stem} of the {self.label}, {city_label} {year}"
+        label = (
+            f"{stem} {theme[1]}, {city_label} {year}" if theme else f"{stem} of the {self.label}, {city_label} {year}"
+        )
         status = rng.choices([s for s, _ in STATUSES], [w_ for _, w_ in STATUSES])[0]
         if kind == "mc":
             status = "held"
         y, m, d = dates.day(year)
         precision = dates.kind()
         start = dates.precise(y, m, d, precision)
-        pairs = [("a", cls), ("rdfs:label", lit(label)), ("mmd:withinDialogue", self.iri), ("mmd:status", f"voc:status-{status}"),
-                 ("schema:startDate", start)]
+        pairs = [
+            ("a", cls),
+            ("rdfs:label", lit(label)),
+            ("mmd:withinDialogue", self.iri),
+            ("mmd:status", f"voc:status-{status}"),
+            ("schema:startDate", start),
+        ]
         end_day = None
         if precision == "date" and d < 27 and rng.randrange(3):
             end_day = (y, m, d + rng.randint(1, 2))
@@ -472,10 +736,21 @@ class Dialogue:
         if kind == "mc":
             fw_subjects = self.new_framework(year, f"src:synth-{self.code}-{kind}-{year}-{k}")
             decl = f"id:{self.code}-declaration-{self.conference}"
-            pairs += [("mmd:conferenceNumber", typed(self.conference, "integer")), ("prov:generated", decl),
-                      ("prov:generated", self.framework[0])]
-            subjects.append((decl, [("a", "mmd:Declaration"), ("rdfs:label", lit(f"Declaration of {label}")),
-                                    ("dcterms:issued", start)]))
+            pairs += [
+                ("mmd:conferenceNumber", typed(self.conference, "integer")),
+                ("prov:generated", decl),
+                ("prov:generated", self.framework[0]),
+            ]
+            subjects.append(
+                (
+                    decl,
+                    [
+                        ("a", "mmd:Declaration"),
+                        ("rdfs:label", lit(f"Declaration of {label}")),
+                        ("dcterms:issued", start),
+                    ],
+                )
+            )
             subjects += fw_subjects
         fw, components = self.framework or (None, [])
         rec_pairs = []
@@ -485,8 +760,17 @@ class Dialogue:
             for j in range(1, rng.randint(1, recs) + 1):
                 rec = f"{iri}-recommendation-{j}"
                 pairs.append(("prov:generated", rec))
-                rec_pairs.append((rec, [("a", "mmd:Recommendation"), ("rdfs:label", lit(f"Recommendation {j} of the {label}")),
-                                        ("dcterms:issued", start), ("mmd:pillar", rng.choice(components))]))
+                rec_pairs.append(
+                    (
+                        rec,
+                        [
+                            ("a", "mmd:Recommendation"),
+                            ("rdfs:label", lit(f"Recommendation {j} of the {label}")),
+                            ("dcterms:issued", start),
+                            ("mmd:pillar", rng.choice(components)),
+                        ],
+                    )
+                )
         if rng.randrange(4) == 0:
             pairs.append(("mmd:objective", lit(f"To exchange practice on {theme[1] if theme else 'the dialogue'}.")))
         declare_report = True
@@ -495,11 +779,21 @@ class Dialogue:
             pairs = [pc for pc in pairs if pc[0] != "mmd:status"]
         elif fault in ("co-chair-is-chair", "chair-not-an-agent"):
             pairs = [pc for pc in pairs if pc[0] not in ("mmd:chairedBy", "mmd:coChairedBy")]
-            pairs += [("mmd:chairedBy", host), ("mmd:coChairedBy", host)] if fault == "co-chair-is-chair" else [("mmd:chairedBy", city_iri)]
+            pairs += (
+                [("mmd:chairedBy", host), ("mmd:coChairedBy", host)]
+                if fault == "co-chair-is-chair"
+                else [("mmd:chairedBy", city_iri)]
+            )
         elif fault == "end-before-start":
-            pairs = [pc for pc in pairs if pc[0] != "schema:endDate"] + [("schema:endDate", typed(f"{y - 1}-01-01", "date"))]
+            pairs = [pc for pc in pairs if pc[0] != "schema:endDate"] + [
+                ("schema:endDate", typed(f"{y - 1}-01-01", "date"))
+            ]
         elif fault in ("label-without-language", "date-as-string"):
-            prop, value = ("rdfs:label", string(label)) if fault == "label-without-language" else ("schema:startDate", string(str(y)))
+            prop, value = (
+                ("rdfs:label", string(label))
+                if fault == "label-without-language"
+                else ("schema:startDate", string(str(y)))
+            )
             pairs = [(p, value if p == prop else o) for p, o in pairs]
         elif fault == "undeclared-source":
             declare_report = False
@@ -513,8 +807,13 @@ class Dialogue:
         subjects = [(iri, pairs)] + subjects + rec_pairs
         if status == "held" and rng.randrange(2):
             q = rng.choice(["exact", "about", "more-than", "illegible"])
-            fig = [("a", "mmd:ReportedFigure"), ("rdfs:label", lit(f"Participants in the {label}")), ("mmd:figureOf", iri),
-                   ("mmd:measure", "voc:measure-participants"), ("mmd:qualifier", f"voc:qualifier-{q}")]
+            fig = [
+                ("a", "mmd:ReportedFigure"),
+                ("rdfs:label", lit(f"Participants in the {label}")),
+                ("mmd:figureOf", iri),
+                ("mmd:measure", "voc:measure-participants"),
+                ("mmd:qualifier", f"voc:qualifier-{q}"),
+            ]
             if q in ("exact", "about"):
                 fig.append(("schema:value", str(rng.randint(20, 300))))
             elif q == "more-than":
@@ -530,33 +829,88 @@ class Dialogue:
         # The annual report gives coarser dates (claims), garbles some text, counts participants.
         extra = []
         if precision == "date" and rng.randrange(10) == 0:
-            extra.append((f"id:claim-{iri[3:]}-start", [
-                ("a", "mmd:Claim"), ("rdf:subject", iri), ("rdf:predicate", "schema:startDate"),
-                ("rdf:object", dates.precise(y, m, d, "gYearMonth")), ("mmd:claimStatus", "voc:claim-less-precise"),
-                ("rdfs:comment", lit("The annual report gives the month only."))]))
+            extra.append(
+                (
+                    f"id:claim-{iri[3:]}-start",
+                    [
+                        ("a", "mmd:Claim"),
+                        ("rdf:subject", iri),
+                        ("rdf:predicate", "schema:startDate"),
+                        ("rdf:object", dates.precise(y, m, d, "gYearMonth")),
+                        ("mmd:claimStatus", "voc:claim-less-precise"),
+                        ("rdfs:comment", lit("The annual report gives the month only.")),
+                    ],
+                )
+            )
         if rng.randrange(50) == 0:
-            extra.append((f"id:correction-{iri[3:]}", [
-                ("a", "mmd:TextCorrection"), ("rdfs:label", lit(f"Garbled title of the {label}")), ("dcterms:subject", iri),
-                ("mmd:originalText", string(label[:-6] + "  " + label[-4:])), ("mmd:correctedText", string(label)),
-                ("rdfs:comment", lit("The annual report doubles a space and drops the city."))]))
+            extra.append(
+                (
+                    f"id:correction-{iri[3:]}",
+                    [
+                        ("a", "mmd:TextCorrection"),
+                        ("rdfs:label", lit(f"Garbled title of the {label}")),
+                        ("dcterms:subject", iri),
+                        ("mmd:originalText", string(label[:-6] + "  " + label[-4:])),
+                        ("mmd:correctedText", string(label)),
+                        ("rdfs:comment", lit("The annual report doubles a space and drops the city.")),
+                    ],
+                )
+            )
         if extra:
             w.graph(annual, extra)
         if status == "held" and precision != "gYear" and rng.randrange(20) == 0:
             ann = f"src:synth-{self.code}-announce-{year}-{k}"
-            w.source(ann, f"Announcement: {label}", "press-release", f"{self.code}/announce-{year}-{k}", typed(year, "gYear"))
-            w.graph(ann, [(f"id:claim-{iri[3:]}-planned", [
-                ("a", "mmd:Claim"), ("rdf:subject", iri), ("rdf:predicate", "mmd:status"), ("rdf:object", "voc:status-planned"),
-                ("mmd:claimStatus", "voc:claim-superseded"), ("rdfs:comment", lit("Announced before it was held."))])])
+            w.source(
+                ann, f"Announcement: {label}", "press-release", f"{self.code}/announce-{year}-{k}", typed(year, "gYear")
+            )
+            w.graph(
+                ann,
+                [
+                    (
+                        f"id:claim-{iri[3:]}-planned",
+                        [
+                            ("a", "mmd:Claim"),
+                            ("rdf:subject", iri),
+                            ("rdf:predicate", "mmd:status"),
+                            ("rdf:object", "voc:status-planned"),
+                            ("mmd:claimStatus", "voc:claim-superseded"),
+                            ("rdfs:comment", lit("Announced before it was held.")),
+                        ],
+                    )
+                ],
+            )
         if not chairs and kind != "mc":
             gaps = f"cur:{self.code}-known-gaps-{year}"
             head = []
             if self.gaps_year != year:
                 self.gaps_year = year
-                head = [(gaps, [("a", "mmd:CuratorStatement"), ("rdfs:label", lit(f"Known gaps of the {self.label}, {year}")),
-                                ("prov:wasDerivedFrom", annual), ("rdfs:comment", lit("The reports name no chair."))])]
-            w.graph(gaps, head + [(f"id:gap-{iri[3:]}-chair", [("a", "mmd:KnownGap"), ("rdfs:label", lit(f"Chair of the {label}")),
-                                                        ("dcterms:subject", iri), ("mmd:gapProperty", "mmd:chairedBy"),
-                                                        ("rdfs:comment", lit("No source names a chair or co-chair."))])])
+                head = [
+                    (
+                        gaps,
+                        [
+                            ("a", "mmd:CuratorStatement"),
+                            ("rdfs:label", lit(f"Known gaps of the {self.label}, {year}")),
+                            ("prov:wasDerivedFrom", annual),
+                            ("rdfs:comment", lit("The reports name no chair.")),
+                        ],
+                    )
+                ]
+            w.graph(
+                gaps,
+                head
+                + [
+                    (
+                        f"id:gap-{iri[3:]}-chair",
+                        [
+                            ("a", "mmd:KnownGap"),
+                            ("rdfs:label", lit(f"Chair of the {label}")),
+                            ("dcterms:subject", iri),
+                            ("mmd:gapProperty", "mmd:chairedBy"),
+                            ("rdfs:comment", lit("No source names a chair or co-chair.")),
+                        ],
+                    )
+                ],
+            )
 
 
 def generate(target: int, out, seed: int = 42, faults: int = 0) -> int:
@@ -609,7 +963,10 @@ def main(argv=None) -> int:
     for size in args.sizes:
         t = time.perf_counter()
         path, count = write(size, args.seed, args.out, args.faults)
-        print(f"{path}: {count} triples, {path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(
+            f"{path}: {count} triples, {path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
     return 0
 
 

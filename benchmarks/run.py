@@ -44,7 +44,14 @@ ROOT = HERE.parent
 PY = sys.executable
 SIZES = ("10k", "100k", "1m", "10m")
 EXPORT_FORMATS = ("turtle", "ntriples", "xml", "trig", "nquads", "jsonld")
-RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "xml": "xml", "trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}
+RDFLIB_FORMATS = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "xml": "xml",
+    "trig": "trig",
+    "nquads": "nquads",
+    "jsonld": "json-ld",
+}
 CLI_QUERY = ["query", "chairs-by-theme", "--format", "csv"]
 GRACE = 30  # seconds a child gets beyond --limit before it is stopped
 
@@ -191,7 +198,10 @@ def child_queries(engine: str, path: str, repeat: int, limit: float, only: list[
         rec = {"query": label, "params": params}
         times = []
         for i in range(repeat):
-            seconds, res = timed(lambda: mmdgraph.query(spec, params, store=st), limit if engine == "rdflib" else None)
+            seconds, res = timed(
+                lambda spec=spec, params=params: mmdgraph.query(spec, params, store=st),
+                limit if engine == "rdflib" else None,
+            )
             if i == 0:
                 emit({"first": label, "s": seconds})
             if seconds is None:
@@ -204,7 +214,7 @@ def child_queries(engine: str, path: str, repeat: int, limit: float, only: list[
             # pyoxigraph's own time for the same text and bound terms, every row materialised.
             bindings = {ox.Variable(k): v for k, v in bindings_for(q, params, emb).items()}
 
-            def raw():
+            def raw(q=q, bindings=bindings):
                 sols = emb.ox.query(q.text, substitutions=bindings or None)
                 variables = sols.variables
                 return [tuple(s[v] for v in variables) for s in sols]
@@ -223,7 +233,9 @@ def child_validate(engine: str, path: str, limit: float) -> dict:
     import mmdgraph
 
     store = mmdgraph.load([path])
-    seconds, report = timed(lambda: mmdgraph.validate(store, engine=engine), limit if engine == "pyshacl" else 5 * limit)
+    seconds, report = timed(
+        lambda: mmdgraph.validate(store, engine=engine), limit if engine == "pyshacl" else 5 * limit
+    )
     out = {"s": seconds, "peak_mb": peak_mb()}
     if report is not None:
         out.update(conforms=report.conforms, violations=len(report.violations), triples=report.checked)
@@ -242,7 +254,7 @@ def child_export(engine: str, path: str, limit: float, skip: list[str]) -> dict:
             out["formats"][fmt] = {"s": None, "skipped": True}
             continue
         if engine == "embedded":
-            seconds, data = timed(lambda: mmdgraph.export(fmt, store=emb), 5 * limit)
+            seconds, data = timed(lambda fmt=fmt: mmdgraph.export(fmt, store=emb), 5 * limit)
         else:
             ds = st.dataset
             if fmt in ("turtle", "ntriples", "xml"):  # triple formats: the union of the graphs
@@ -254,7 +266,9 @@ def child_export(engine: str, path: str, limit: float, skip: list[str]) -> dict:
                 target = union
             else:
                 target = ds
-            seconds, data = timed(lambda: target.serialize(format=RDFLIB_FORMATS[fmt], encoding="utf-8"), limit)
+            seconds, data = timed(
+                lambda target=target, fmt=fmt: target.serialize(format=RDFLIB_FORMATS[fmt], encoding="utf-8"), limit
+            )
         out["formats"][fmt] = {"s": seconds, "bytes": None if data is None else len(data)}
     out["peak_mb"] = peak_mb()
     return out
@@ -273,9 +287,12 @@ def child_network(engine: str, path: str, limit: float, skip: list[str]) -> dict
         if view in skip:
             out["views"][view] = {"s": None, "skipped": True}
             continue
-        seconds, G = timed(lambda: network(view, store=st), limit if engine == "rdflib" else 5 * limit)
-        out["views"][view] = {"s": seconds, "nodes": None if G is None else G.number_of_nodes(),
-                              "edges": None if G is None else G.number_of_edges()}
+        seconds, G = timed(lambda view=view: network(view, store=st), limit if engine == "rdflib" else 5 * limit)
+        out["views"][view] = {
+            "s": seconds,
+            "nodes": None if G is None else G.number_of_nodes(),
+            "edges": None if G is None else G.number_of_edges(),
+        }
     out["peak_mb"] = peak_mb()
     return out
 
@@ -303,8 +320,14 @@ def child_main(argv: list[str]) -> None:
 
 def run_child(args: list[str], timeout: float) -> dict:
     """Run one child task; {"timeout": True} if it outlives ``timeout`` seconds."""
-    proc = subprocess.Popen([PY, str(Path(__file__).resolve()), "--child", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [PY, str(Path(__file__).resolve()), "--child", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=ROOT,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -327,11 +350,26 @@ def run_queries(engine: str, path: Path, repeat: int, limit: float, skip: set[st
     labels = [label for label, _ in query_specs()]
     todo = [label for label in labels if label not in skip] if skip else []  # empty: all
     while True:
-        args = [PY, str(Path(__file__).resolve()), "--child", "queries", engine, str(path), str(repeat), str(limit), *todo]
+        args = [
+            PY,
+            str(Path(__file__).resolve()),
+            "--child",
+            "queries",
+            engine,
+            str(path),
+            str(repeat),
+            str(limit),
+            *todo,
+        ]
         with tempfile.TemporaryFile("w+") as err:
-            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True, cwd=ROOT)
+            proc = subprocess.Popen(
+                args, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True, cwd=ROOT
+            )
             lines: queue.Queue = queue.Queue()
-            threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)], daemon=True).start()
+            threading.Thread(
+                target=lambda lines=lines, proc=proc: [lines.put(x) for x in proc.stdout] + [lines.put(None)],
+                daemon=True,
+            ).start()
             deadline, current, timed_out, done = 3600.0, None, False, False
             try:
                 while (line := lines.get(timeout=deadline)) is not None:
@@ -381,22 +419,48 @@ def machine() -> dict:
             versions[pkg] = version(pkg)
         except Exception:
             versions[pkg] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem, 1), "python": platform.python_version(),
-            "os": platform.platform(), "load_average": os.getloadavg(), "versions": versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "load_average": os.getloadavg(),
+        "versions": versions,
+    }
 
 
 def cli_cold_start(runs: int) -> dict:
     """`mmdgraph query chairs-by-theme --format csv` on the real graph, and the same through rdflib."""
     exe = str(Path(PY).with_name("mmdgraph"))
-    rdflib_cmd = [PY, "-c", "import mmdgraph; from mmdgraph.store import RdflibStore; "
-                  "print(mmdgraph.query('chairs-by-theme', store=RdflibStore.from_embedded(mmdgraph.load())).to_csv())"]
+    rdflib_cmd = [
+        PY,
+        "-c",
+        "import mmdgraph; from mmdgraph.store import RdflibStore; "
+        "print(mmdgraph.query('chairs-by-theme', store=RdflibStore.from_embedded(mmdgraph.load())).to_csv())",
+    ]
     out = {}
     for name, cmd in (("embedded", [exe, *CLI_QUERY]), ("rdflib", rdflib_cmd)):
         if shutil.which("hyperfine"):
             with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
-                subprocess.run(["hyperfine", "--warmup", "2", "--runs", str(runs), "--style", "none", "-N",
-                                "--export-json", tmp.name, shlex.join(cmd)],
-                               check=True, capture_output=True, cwd=ROOT)
+                subprocess.run(
+                    [
+                        "hyperfine",
+                        "--warmup",
+                        "2",
+                        "--runs",
+                        str(runs),
+                        "--style",
+                        "none",
+                        "-N",
+                        "--export-json",
+                        tmp.name,
+                        shlex.join(cmd),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    cwd=ROOT,
+                )
                 res = json.loads(Path(tmp.name).read_text())["results"][0]
             out[name] = {"median_s": res["median"], "min_s": res["min"], "runs": runs, "tool": "hyperfine"}
         else:
@@ -406,7 +470,12 @@ def cli_cold_start(runs: int) -> dict:
                 subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
                 times.append(time.perf_counter() - t)
             times = times[2:]
-            out[name] = {"median_s": statistics.median(times), "min_s": min(times), "runs": runs, "tool": "perf_counter"}
+            out[name] = {
+                "median_s": statistics.median(times),
+                "min_s": min(times),
+                "runs": runs,
+                "tool": "perf_counter",
+            }
     return out
 
 
@@ -423,7 +492,11 @@ def ensure_data(size: str, seed: int) -> Path:
 
 def over_limit(records: dict) -> set[str]:
     """The items of a task's records that ran out of time (to skip at the next, larger size)."""
-    return {k for k, v in records.items() if isinstance(v, dict) and v.get("s") is None and (v.get("timeout") or v.get("skipped") or "error" not in v)}
+    return {
+        k
+        for k, v in records.items()
+        if isinstance(v, dict) and v.get("s") is None and (v.get("timeout") or v.get("skipped") or "error" not in v)
+    }
 
 
 def bench_size(size: str, path: Path, args, embedded_only: bool, over: dict) -> dict:
@@ -444,9 +517,13 @@ def bench_size(size: str, path: Path, args, embedded_only: bool, over: dict) -> 
             if "s" not in r or r["s"] is None:
                 break
         ok = [r for r in samples if r.get("s") is not None]
-        res["load"][engine] = {"s": _median([r["s"] for r in ok]), "peak_mb": max((r["peak_mb"] for r in ok), default=None),
-                               "quads": ok[0]["quads"] if ok else None, "samples": len(ok),
-                               "timeout": any(r.get("timeout") for r in samples)}
+        res["load"][engine] = {
+            "s": _median([r["s"] for r in ok]),
+            "peak_mb": max((r["peak_mb"] for r in ok), default=None),
+            "quads": ok[0]["quads"] if ok else None,
+            "samples": len(ok),
+            "timeout": any(r.get("timeout") for r in samples),
+        }
     res["triples"] = res["load"]["pyoxigraph"]["quads"]
     # Queries.
     res["queries"] = {}
@@ -515,31 +592,49 @@ def tables(results: dict) -> str:
         ld = res["load"]
         lines += ["| load | seconds | peak RSS MB | / pyoxigraph Store.load |", "|---|---|---|---|"]
         for engine, lo in ld.items():
-            lines.append(f"| {engine} | {cell(lo, limit)} | {lo['peak_mb'] or 0:.0f} | {ratio(lo['s'], ld['pyoxigraph']['s'])} |")
+            lines.append(
+                f"| {engine} | {cell(lo, limit)} | {lo['peak_mb'] or 0:.0f} | {ratio(lo['s'], ld['pyoxigraph']['s'])} |"
+            )
         q = res["queries"]
         emb, ref = q.get("embedded", {}).get("queries", {}), q.get("rdflib", {}).get("queries")
-        lines += ["", "| query | rows | mmdgraph embedded | pyoxigraph raw | embedded / raw | rdflib | rdflib / embedded | same rows |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| query | rows | mmdgraph embedded | pyoxigraph raw | embedded / raw | rdflib | rdflib / embedded | same rows |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for name, e in emb.items():
             r = (ref or {}).get(name, {})
-            same = "-" if ref is None or r.get("digest") is None or e.get("digest") is None else (
-                "yes" if r["digest"] == e["digest"] else "NO")
+            same = (
+                "-"
+                if ref is None or r.get("digest") is None or e.get("digest") is None
+                else ("yes" if r["digest"] == e["digest"] else "NO")
+            )
             if e.get("digest") != e.get("pyoxigraph_digest"):
                 same += " (raw differs)"
-            lines.append(f"| {name} | {e.get('rows', '-')} | {cell(e, limit)} | {fmt_s(e.get('pyoxigraph_s'))} | "
-                         f"{ratio(e.get('s'), e.get('pyoxigraph_s'))} | {'-' if ref is None else cell(r, limit)} | "
-                         f"{ratio(r.get('s'), e.get('s'))} | {same} |")
+            lines.append(
+                f"| {name} | {e.get('rows', '-')} | {cell(e, limit)} | {fmt_s(e.get('pyoxigraph_s'))} | "
+                f"{ratio(e.get('s'), e.get('pyoxigraph_s'))} | {'-' if ref is None else cell(r, limit)} | "
+                f"{ratio(r.get('s'), e.get('s'))} | {same} |"
+            )
         if "rdflib" in q:
-            lines.append(f"\nRdflibStore built from the embedded store in {cell({'s': q['rdflib'].get('build_s')}, 5 * limit)} s. "
-                         f"Peak RSS of the query processes: embedded {q['embedded'].get('peak_mb') or 0:.0f} MB, "
-                         f"rdflib {q['rdflib'].get('peak_mb') or 0:.0f} MB.")
+            lines.append(
+                f"\nRdflibStore built from the embedded store in {cell({'s': q['rdflib'].get('build_s')}, 5 * limit)} s. "
+                f"Peak RSS of the query processes: embedded {q['embedded'].get('peak_mb') or 0:.0f} MB, "
+                f"rdflib {q['rdflib'].get('peak_mb') or 0:.0f} MB."
+            )
         v = res.get("validation")
         if v:
-            lines += ["", "| validation (shapes + QC) | seconds | violations | peak RSS MB | / turbo |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                "| validation (shapes + QC) | seconds | violations | peak RSS MB | / turbo |",
+                "|---|---|---|---|---|",
+            ]
             bounds = {"pyshacl": limit, "turbo": 5 * limit}
             for engine, r in v.items():
-                lines.append(f"| {engine} | {cell(r, bounds[engine])} | {r.get('violations', '-')} | {r.get('peak_mb') or 0:.0f} | "
-                             f"{ratio(r.get('s'), v.get('turbo', {}).get('s'))} |")
+                lines.append(
+                    f"| {engine} | {cell(r, bounds[engine])} | {r.get('violations', '-')} | {r.get('peak_mb') or 0:.0f} | "
+                    f"{ratio(r.get('s'), v.get('turbo', {}).get('s'))} |"
+                )
         for task, key in (("export", "formats"), ("network", "views")):
             if task not in res:
                 continue
@@ -551,11 +646,16 @@ def tables(results: dict) -> str:
             lines += ["", f"| {task} | embedded | rdflib | rdflib / embedded |", "|---|---|---|---|"]
             for item, er in e.get(key, {}).items():
                 rr = (r or {}).get(key, {}).get(item, {})
-                lines.append(f"| {item} | {cell(er, 5 * limit)} | {'-' if r is None else cell(rr, limit)} | {ratio(rr.get('s'), er.get('s'))} |")
+                lines.append(
+                    f"| {item} | {cell(er, 5 * limit)} | {'-' if r is None else cell(rr, limit)} | {ratio(rr.get('s'), er.get('s'))} |"
+                )
     cli = results.get("cli")
     if cli:
-        lines += ["\n### CLI cold start on the real graph: `mmdgraph query chairs-by-theme --format csv`\n",
-                  "| engine | median s | min s | runs | tool |", "|---|---|---|---|---|"]
+        lines += [
+            "\n### CLI cold start on the real graph: `mmdgraph query chairs-by-theme --format csv`\n",
+            "| engine | median s | min s | runs | tool |",
+            "|---|---|---|---|---|",
+        ]
         for engine, r in cli.items():
             lines.append(f"| {engine} | {r['median_s']:.3f} | {r['min_s']:.3f} | {r['runs']} | {r['tool']} |")
     return "\n".join(lines) + "\n"
@@ -568,8 +668,13 @@ def main(argv=None) -> int:
         return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", nargs="+", choices=SIZES, default=["10k", "100k", "1m"])
-    p.add_argument("--embedded-only", nargs="*", choices=SIZES, default=["10m"],
-                   help="sizes measured on the embedded engine only (default: 10m, if its data file exists)")
+    p.add_argument(
+        "--embedded-only",
+        nargs="*",
+        choices=SIZES,
+        default=["10m"],
+        help="sizes measured on the embedded engine only (default: 10m, if its data file exists)",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--repeat", type=int, default=3, help="samples per measurement (median)")
     p.add_argument("--limit", type=float, default=120, help="seconds allowed to each rdflib or pySHACL measurement")
@@ -581,8 +686,14 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(HERE))
     import generate
 
-    results = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(), "limit_s": args.limit,
-               "repeat": args.repeat, "seed": args.seed, "sizes": {}}
+    results = {
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "limit_s": args.limit,
+        "repeat": args.repeat,
+        "seed": args.seed,
+        "sizes": {},
+    }
     results["cli"] = cli_cold_start(args.cli_runs)
     over: dict = {}
     for size in list(args.sizes) + [s for s in args.embedded_only if s not in args.sizes]:

@@ -14,22 +14,24 @@ True
 
 __version__ = "0.1.0"
 
-from .build import build  # noqa: E402
-from .errors import EndpointError, InputError, MmdgraphError, UnsafeQueryError, UsageError, ValidationFailed  # noqa: E402
-from .export import export  # noqa: E402
-from .loading import load  # noqa: E402
-from .queries import queries, query  # noqa: E402
-from .stats import stats  # noqa: E402
-from .store import EmbeddedStore, RdflibStore, Result  # noqa: E402
-from .tables import tables  # noqa: E402
-from .validate import validate  # noqa: E402
+from types import ModuleType
+
+from .build import build
+from .errors import EndpointError, InputError, MmdgraphError, UnsafeQueryError, UsageError, ValidationFailed
+from .export import export
+from .loading import load
+from .queries import queries, query
+from .stats import stats
+from .store import EmbeddedStore, RdflibStore, Result
+from .tables import tables
+from .validate import validate
 
 #: Submodules with heavier dependencies (networkx, the HTTP server, the site writer), imported
 #: on first use so that ``import mmdgraph`` stays fast: ``mmdgraph.network.network(...)`` works.
 _LAZY = ("network", "serve", "publish", "browse")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     if name in _LAZY:
         import importlib
 

@@ -5,13 +5,23 @@ vocabularies and shapes, the canned queries, a VoID/DCAT description whose count
 computed from the graph, the ontology's HTML documentation (pyLODE), the validation report
 and the counts, and a SHA256SUMS file. Nothing is written if the graph does not conform;
 the folder appears complete or not at all (written beside, then renamed).
+
+Replacing a release is one atomic step where the system has it (Linux ``renameat2`` with
+``RENAME_EXCHANGE`` swaps the new folder and the old one): ``dist/<version>/`` exists at every
+moment, whatever interrupts the build. Elsewhere the old release is renamed aside first and
+put back if the second rename does not happen; a build killed between the two leaves it
+aside, and the next build (:func:`recover`) puts it back before anything else. One build of a
+version at a time (a lock on the output folder); hidden folders left by killed builds
+(``.<version>.*``) are removed by the next build.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -94,9 +104,7 @@ def build(out: Path | str = "dist", *, store: EmbeddedStore | None = None) -> Pa
     Raises :class:`~mmdgraph.errors.ValidationFailed` (and writes nothing) if the graph
     does not conform.
     """
-    from .jsonld import context
     from .loading import default_store
-    from .stats import stats
     from .validate import validate
 
     store = store if store is not None else default_store()
@@ -105,6 +113,15 @@ def build(out: Path | str = "dist", *, store: EmbeddedStore | None = None) -> Pa
         raise ValidationFailed(report)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        return _build_into(out, store, report)
+
+
+def _build_into(out: Path, store: EmbeddedStore, report) -> Path:
+    from .jsonld import context
+    from .stats import stats
+
+    recover(out)
     final = out / __version__
     tmp = Path(tempfile.mkdtemp(prefix=f".{__version__}.", dir=out))
     try:
@@ -126,14 +143,88 @@ def build(out: Path | str = "dist", *, store: EmbeddedStore | None = None) -> Pa
         for f in sorted(p for p in tmp.rglob("*") if p.is_file()):
             sums.append(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.relative_to(tmp).as_posix()}")
         (tmp / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{__version__}.old.", dir=out))
-            final.rename(old / "release")
-            tmp.rename(final)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(final)
-    except BaseException:
+        _swap_in(tmp, final)
+    finally:
+        # After a swap, tmp holds the previous release; after a failure, the unfinished one.
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot; use the fallback
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    """Make ``tmp`` the release at ``final``; afterwards ``tmp`` holds the previous release, if any."""
+    sys.audit("mmdgraph.build.swap", str(final))
+    if not final.exists():
+        tmp.rename(final)
+        tmp.mkdir()  # the caller removes tmp
+        return
+    if _exchange(tmp, final):
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent)) / "release"
+    final.rename(aside)
+    try:
+        tmp.rename(final)
+    except BaseException:
+        aside.rename(final)
+        raise
+    aside.rename(tmp / "previous")  # removed with tmp
+    aside.parent.rmdir()
+
+
+def recover(out: Path | str) -> None:
+    """Put back a release a killed build left aside, and remove the hidden folders of killed builds."""
+    out = Path(out)
+    final = out / __version__
+    for d in sorted(out.glob(f".{__version__}.*")):
+        if not d.is_dir() or d.is_symlink():
+            continue
+        aside = d / "release"
+        if not final.exists() and d.name.startswith(f".{__version__}.old.") and (aside / "SHA256SUMS").is_file():
+            aside.rename(final)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class _locked:
+    """An exclusive lock on the output folder for the build (flock on the folder itself)."""
+
+    def __init__(self, out: Path):
+        self.out, self.fd = out, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return self
+        self.fd = os.open(self.out, os.O_RDONLY)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            from .errors import UsageError
+
+            raise UsageError(f"another build is writing into {self.out}; wait for it to finish") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)

@@ -21,15 +21,40 @@ def _out(text: str | bytes, output: str | None) -> None:
     """Print to stdout, or write atomically to ``output``."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     if output:
-        from .export import write_atomic
-
-        write_atomic(output, data)
+        write_keeping_mode(output, data)
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         if not data.endswith(b"\n"):
             sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()
+
+
+def write_keeping_mode(path, data: bytes) -> None:
+    """Write atomically (a temporary file beside, then a rename); a file replaced keeps its
+    permission bits, a new one gets what a plain open() would give it."""
+    import os
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -128,7 +153,9 @@ def cmd_network(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors)
+    serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors,
+          workers=args.workers, max_bytes=args.max_bytes, max_memory_mb=args.max_memory, short=args.short,
+          allow_hosts=args.allow_host or ())
     return 0
 
 
@@ -219,6 +246,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="query deadline (default 10)")
     p.add_argument("--max-rows", type=int, default=10000, help="result-size cap (default 10000)")
     p.add_argument("--cors", action="store_true", help="allow cross-origin requests (off by default)")
+    p.add_argument("--allow-host", action="append", metavar="NAME",
+                   help="also answer requests whose Host header is NAME (repeatable; default: loopback names only)")
+    p.add_argument("--workers", type=int, help="query worker processes, at least 2 (default: CPUs, at least 3)")
+    p.add_argument("--max-bytes", type=int, default=16 << 20, metavar="BYTES", help="answer-size cap in bytes (default 16 MiB)")
+    p.add_argument("--max-memory", type=int, default=1024, metavar="MIB", help="address space per worker in MiB, 0 for none (default 1024)")
+    p.add_argument("--short", type=float, default=1.0, metavar="SECONDS",
+                   help="a query running longer needs a long-query slot; all workers but one have one (default 1)")
 
     p = verb("publish", "Load the release into a SPARQL 1.1 store (Graph Store Protocol), atomically.",
              "mmdgraph publish --endpoint http://127.0.0.1:7878/query   (Virtuoso: --endpoint http://HOST:8890/sparql --auth dba:PASSWORD)",

@@ -42,13 +42,41 @@ MERGED_GRAPH = "https://w3id.org/mmdgraph/graph/merged"
 #: Prefix of the graphs a publish loads before it swaps them in.
 STAGING_PREFIX = "https://w3id.org/mmdgraph/graph/staging/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
+#: Bytes of an answer read at most (a larger one is an error, not a memory blow-up).
+MAX_ANSWER = 256 << 20
 
-_READ_PUBLICATION = f"""SELECT ?default ?named WHERE {{
+DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+_READ_PUBLICATION = f"""SELECT ?default ?named ?token WHERE {{
   GRAPH <{PUBLICATION_GRAPH}> {{
     <{PUBLICATION_GRAPH}> <{SD}defaultGraph>/<{SD}name> ?default .
+    OPTIONAL {{ <{PUBLICATION_GRAPH}> <{DCTERMS_IDENTIFIER}> ?token }}
     OPTIONAL {{ <{PUBLICATION_GRAPH}> <{SD}namedGraph>/<{SD}name> ?named }}
   }}
 }}"""
+_READ_TOKEN = f"""SELECT ?token WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{DCTERMS_IDENTIFIER}> ?token }} }}"""
+#: How often a read is tried again when a publish lands between its two requests.
+READ_ATTEMPTS = 5
+
+
+def redact(url: str) -> str:
+    """The URL without the credentials it may carry (``user:password@``), for messages.
+
+    >>> redact("http://alice:secret@127.0.0.1:7878/query")
+    'http://***@127.0.0.1:7878/query'
+    """
+    return re.sub(r"^([a-zA-Z][\w+.-]*://)[^/?#@]*@", r"\1***@", url or "")
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(the URL without ``user:password@``, ``"user:password"`` or None)."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    clean = urllib.parse.urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return clean, urllib.parse.unquote(userinfo)
 
 
 # --- binding parameters -----------------------------------------------------------------------
@@ -163,6 +191,38 @@ def bind_values(query: str, bindings: Mapping[str, object] | None) -> str:
     return f"{query[:i + 1]} VALUES ({names}) {{ ({terms}) }}{query[i + 1:]}"
 
 
+def projection(query: str) -> list[str] | None:
+    """The variables a SELECT query's answer has, in order; None for ``SELECT *`` or what
+    this cannot read (then the answer's own variables are taken as they come).
+
+    >>> projection("PREFIX a: <http://e/> SELECT DISTINCT ?x (COUNT(?y) AS ?n) WHERE { ?x a:p ?y } GROUP BY ?x")
+    ['x', 'n']
+    """
+    m = re.search(r"(?<![?$\w])SELECT\b(.*?)((?<![?$\w])WHERE\b|(?<![?$\w])FROM\b|\{)", _strip(query), re.IGNORECASE | re.DOTALL)
+    if not m:
+        return None
+    clause = re.sub(r"^\s*(DISTINCT|REDUCED)\b", "", m.group(1), flags=re.IGNORECASE)
+    if clause.strip() == "*":
+        return None
+    out, depth = [], 0
+    for tok in re.finditer(r"\(|\)|\bAS\s+[?$](\w+)|[?$](\w+)", clause, re.IGNORECASE):
+        t = tok.group()
+        if t == "(":
+            depth += 1
+        elif t == ")":
+            depth -= 1
+        elif tok.group(1):
+            out.append(tok.group(1))
+        elif depth == 0:
+            out.append(tok.group(2))
+    return out or None
+
+
+def _strip(query: str) -> str:
+    """The query with comments, strings and IRIs blanked (to find its clauses)."""
+    return re.sub(r'#[^\r\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>', " ", query)
+
+
 # --- JSON results -> terms ----------------------------------------------------------------------
 
 
@@ -174,6 +234,8 @@ def json_term(cell: Mapping | None):
     """
     if cell is None:
         return None
+    if not isinstance(cell, Mapping) or not isinstance(cell.get("value", ""), str):
+        raise ValueError(f"not an RDF term: {str(cell)[:80]!r}")
     kind, value = cell.get("type"), cell.get("value", "")
     if kind == "uri":
         return ox.NamedNode(value)
@@ -220,7 +282,7 @@ def http_error(url: str, status: int, body: bytes | str | None = None) -> Endpoi
         hint = "the server failed"
     else:
         hint = "unexpected answer"
-    err = EndpointError(f"{url}: HTTP {status}, {hint}{_reason(body)}")
+    err = EndpointError(f"{redact(url)}: HTTP {status}, {hint}{_reason(body)}")
     err.status = status
     return err
 
@@ -235,8 +297,8 @@ def network_error(url: str, err: BaseException, timeout: float | None = None) ->
     elif isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or "closed" in str(reason).lower():
         msg = f"the server closed the connection ({reason})"
     else:
-        msg = f"cannot reach the endpoint: {reason}"
-    out = EndpointError(f"{url}: {msg}")
+        msg = f"cannot reach the endpoint: {redact(str(reason))}"
+    out = EndpointError(f"{redact(url)}: {msg}")
     out.status = None
     return out
 
@@ -256,17 +318,52 @@ class EndpointStore(Store):
     name = "endpoint"
 
     def __init__(self, url: str, *, timeout: float = 60.0, auth: str | None = None, dataset="auto"):
-        if not re.match(r"https?://", url or ""):
-            raise UsageError(f"not an http(s) endpoint URL: {url!r}")
+        if not isinstance(url, str) or not re.match(r"https?://", url):
+            raise UsageError(f"not an http(s) endpoint URL: {redact(str(url))!r}")
+        url, userinfo = split_credentials(url)
+        if not (isinstance(timeout, (int, float)) and timeout > 0 and timeout == timeout):
+            raise UsageError(f"the endpoint timeout must be a positive number of seconds, not {timeout!r}")
         self.url = url
         self.timeout = timeout
-        self.auth = auth
+        self.auth = auth or userinfo
         self.dataset = dataset
 
     def __repr__(self) -> str:
         return f"<EndpointStore {self.url}>"
 
     def _request(self, query: str) -> dict:
+        """POST one query; the whole request (connecting, sending, every byte of the answer) has
+        ``timeout`` seconds: a server that answers one byte at a time is cut off too."""
+        import threading
+
+        box: dict = {}
+
+        def work():
+            try:
+                box["raw"] = self._send(query)
+            except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+                box["error"] = err
+
+        worker = threading.Thread(target=work, name="mmdgraph-endpoint-request", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            # The thread is left to its socket timeout; the caller gets its answer now.
+            raise network_error(self.url, TimeoutError("timed out"), self.timeout)
+        if "error" in box:
+            raise box["error"]
+        raw = box["raw"]
+        import json
+
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise EndpointError(f"{self.url}: the answer is not SPARQL JSON results{_reason(raw, 120)}") from None
+        if not isinstance(data, dict):
+            raise EndpointError(f"{self.url}: the answer is not SPARQL JSON results (not a JSON object)")
+        return data
+
+    def _send(self, query: str) -> bytes:
         from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -285,7 +382,7 @@ class EndpointStore(Store):
         try:
             response = sw.query()
             try:
-                raw = response.response.read()
+                return response.response.read(MAX_ANSWER + 1)
             finally:
                 response.response.close()
         except SPARQLWrapperException as err:
@@ -295,23 +392,39 @@ class EndpointStore(Store):
             raise http_error(self.url, status, _wrapper_body(err)) from None
         except urllib.error.HTTPError as err:
             raise http_error(self.url, err.code, _safe_read(err)) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as err:
             raise network_error(self.url, err, self.timeout) from None
-        import json
 
+    def record(self) -> tuple[list[str], list[str], str | None] | None:
+        """The publication record: (default graphs, named graphs, its token), or None."""
+        rows = self._bindings(self._request(_READ_PUBLICATION))
         try:
-            return json.loads(raw)
-        except ValueError:
-            raise EndpointError(f"{self.url}: the answer is not SPARQL JSON results{_reason(raw, 120)}") from None
+            if not rows:
+                return None
+            default = sorted({r["default"]["value"] for r in rows})
+            named = sorted({r["named"]["value"] for r in rows if "named" in r})
+            tokens = {r["token"]["value"] for r in rows if "token" in r}
+        except (KeyError, TypeError, AttributeError):
+            raise EndpointError(f"{self.url}: the answer about the publication record has unexpected variables") from None
+        return default, named, (tokens.pop() if len(tokens) == 1 else None)
+
+    def _token(self) -> str | None:
+        rows = self._bindings(self._request(_READ_TOKEN))
+        try:
+            return rows[0]["token"]["value"] if len(rows) == 1 else None
+        except (KeyError, TypeError, AttributeError):
+            raise EndpointError(f"{self.url}: the answer about the publication record has unexpected variables") from None
+
+    def _bindings(self, data: dict) -> list:
+        rows = data.get("results", {}).get("bindings") if isinstance(data.get("results"), dict) else None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise EndpointError(f"{self.url}: the answer is not SELECT results (no list of bindings)")
+        return rows
 
     def publication(self) -> tuple[list[str], list[str]] | None:
         """The published dataset: (default graphs, named graphs), or None if nothing is recorded."""
-        rows = self._request(_READ_PUBLICATION)["results"]["bindings"]
-        if not rows:
-            return None
-        default = sorted({r["default"]["value"] for r in rows})
-        named = sorted({r["named"]["value"] for r in rows if "named" in r})
-        return default, named
+        record = self.record()
+        return None if record is None else (record[0], record[1])
 
     def _dataset(self) -> tuple[list[str], list[str]]:
         if self.dataset is None:
@@ -322,14 +435,44 @@ class EndpointStore(Store):
         return list(default), list(named)
 
     def select(self, query: str, bindings: Mapping[str, object] | None = None) -> Result:
-        default, named = self._dataset()
-        data = self._request(with_dataset(bind_values(query, bindings), default, named))
+        """Run a SELECT query on the endpoint.
+
+        With ``dataset="auto"``, the publication record is read, the query runs on the graphs
+        it lists, and the record's token is read again: if a publish landed in between, the
+        read is done again (up to :data:`READ_ATTEMPTS` times), so an answer always comes
+        from one release.
+        """
+        text = bind_values(query, bindings)
+        for _ in range(READ_ATTEMPTS if self.dataset == "auto" else 1):
+            record = self.record() if self.dataset == "auto" else None
+            if self.dataset == "auto":
+                default, named = (record[0], record[1]) if record else ([], [])
+            else:
+                default, named = self._dataset()
+            data = self._request(with_dataset(text, default, named))
+            if record is None or record[2] is None or self._token() == record[2]:
+                return self._result(data, query)
+        raise EndpointError(f"{self.url}: the store was published again during each of {READ_ATTEMPTS} reads; try again")
+
+    def _result(self, data: dict, query: str) -> Result:
+        head = data.get("head")
+        columns = head.get("vars") if isinstance(head, dict) else None
+        if not isinstance(columns, list) or not all(isinstance(c, str) and _VAR.fullmatch(c) for c in columns):
+            raise EndpointError(f"{self.url}: the answer is not SELECT results (no list of variables)")
+        rows = self._bindings(data)
+        expected = projection(query)
+        if expected is not None and columns != expected:
+            raise EndpointError(f"{self.url}: the answer has unexpected variables {columns}; the query selects {expected}")
+        known = set(columns)
         try:
-            columns = list(data["head"]["vars"])
-            rows = [tuple(json_term(b.get(c)) for c in columns) for b in data["results"]["bindings"]]
-        except (KeyError, TypeError, ValueError) as err:
+            out = []
+            for b in rows:
+                if not set(b) <= known:
+                    raise EndpointError(f"{self.url}: the answer binds variables it does not declare: {sorted(set(b) - known)}")
+                out.append(tuple(json_term(b.get(c)) for c in columns))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise EndpointError(f"{self.url}: the answer is not SELECT results ({err})") from None
-        return Result(columns, rows)
+        return Result(columns, out)
 
     def graph_names(self) -> list[ox.NamedNode]:
         """The named graphs queries see: the published ones, or every graph the endpoint lists."""

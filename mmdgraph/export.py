@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,8 +34,17 @@ FORMATS = {
 }
 
 
-def _triples(store: EmbeddedStore):
-    seen = set()
+def rdf_bytes(
+    terms: Iterable[ox.Triple] | Iterable[ox.Quad], format: ox.RdfFormat, prefixes: dict[str, str] | None = None
+) -> bytes:
+    """``ox.serialize`` to bytes (its stub says ``bytes | None``: None only when given an output)."""
+    data = ox.serialize(terms, format=format, prefixes=prefixes)
+    assert data is not None, "ox.serialize without an output returns the bytes"
+    return data
+
+
+def _triples(store: EmbeddedStore) -> Iterator[ox.Triple]:
+    seen: set[ox.Triple] = set()
     for q in store.quads():
         t = q.triple
         if t not in seen:
@@ -42,7 +52,7 @@ def _triples(store: EmbeddedStore):
             yield t
 
 
-def _sorted_quads(store: EmbeddedStore):
+def _sorted_quads(store: EmbeddedStore) -> list[ox.Quad]:
     # A stable order makes releases diffable and checksums repeatable.
     return sorted(store.quads(), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
@@ -67,7 +77,7 @@ def _jsonld(store: EmbeddedStore, context: str = "embedded") -> bytes:
     if context not in JSONLD_CONTEXTS:
         raise UsageError(f"unknown JSON-LD context {context!r}; use one of {', '.join(JSONLD_CONTEXTS)}")
     ctx = bundled()
-    expanded = json.loads(ox.serialize(_sorted_quads(store), format=ox.RdfFormat.JSON_LD))
+    expanded = json.loads(rdf_bytes(_sorted_quads(store), ox.RdfFormat.JSON_LD))
     compacted = jsonld.compact(expanded, ctx, options={"documentLoader": document_loader})
     compacted["@context"] = ctx["@context"] if context == "embedded" else CONTEXT_IRI
     return json.dumps(compacted, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
@@ -84,9 +94,9 @@ def serialize(store: EmbeddedStore, fmt: str, *, context: str = "embedded") -> b
     if ox_format is None:
         return _jsonld(store, context)
     if keeps_graphs:
-        return ox.serialize(_sorted_quads(store), format=ox_format, prefixes=PREFIXES)
+        return rdf_bytes(_sorted_quads(store), ox_format, PREFIXES)
     triples = sorted(_triples(store), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return ox.serialize(triples, format=ox_format, prefixes=PREFIXES if ox_format != ox.RdfFormat.N_TRIPLES else None)
+    return rdf_bytes(triples, ox_format, PREFIXES if ox_format != ox.RdfFormat.N_TRIPLES else None)
 
 
 def write_atomic(path: Path | str, data: bytes) -> Path:

@@ -16,6 +16,7 @@ stays a compact IRI. Values with a datatype or a language keep it in the documen
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -82,7 +83,7 @@ def context() -> dict:
     return copy.deepcopy(_context())
 
 
-def document_loader(url: str, options=None):
+def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """A pyld document loader that serves the bundled context and refuses every other URL."""
     from .errors import InputError
     from .namespaces import CONTEXT_IRI

@@ -59,6 +59,58 @@ def _syntax_error(err: SyntaxError, path: Path) -> InputError:
     return InputError(f"syntax error: {msg}", path, line, col)
 
 
+#: JSON-LD deeper than this is refused (the parsers recurse once a level or more).
+MAX_JSON_DEPTH = 256
+#: Bytes of an RDF/XML or JSON-LD file read at most (they are read whole before parsing).
+MAX_INPUT_BYTES = 1 << 30
+#: Oxigraph's limit on one token (a literal, an IRI, a name): its buffer stops at 16 MiB.
+TOKEN_LIMIT = "16 MiB"
+
+
+def _regular_file(path: Path) -> None:
+    """Refuse devices, pipes and sockets (a link to /dev/zero never ends; a FIFO blocks)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise _unreadable(err, path) from None
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder gets the reader's own "Is a directory"
+        raise InputError("not a regular file (a device, a pipe or a socket): mmdgraph reads RDF files only", path)
+
+
+def _json_depth(doc) -> int:
+    """The nesting depth of a JSON value, without recursion."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _content_hidden(err: SyntaxError, path: Path, fmt: ox.RdfFormat) -> InputError:
+    """A syntax error before the first statement: the file is not RDF, and the parser's message
+    (which quotes the offending text) is not shown, only where it is."""
+    located = _syntax_error(err, path)
+    name = {ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
+            ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML", ox.RdfFormat.JSON_LD: "JSON-LD"}.get(fmt, "RDF")
+    return InputError(f"syntax error: this is not {name} (the error comes before the first statement; "
+                      "the file's text is not shown)", path, located.line, located.column)
+
+
+def _starts_as_rdf(path: Path, fmt: ox.RdfFormat) -> bool:
+    """Whether at least one statement parses before the first error."""
+    try:
+        next(iter(ox.parse(path=str(path), format=fmt, base_iri=None)), None)
+        return True
+    except (SyntaxError, ValueError, OSError, MemoryError):
+        return False
+
+
 def _unreadable(err: OSError, path: Path) -> InputError:
     # Oxigraph's OSError has no strerror; its text ends with "(os error N)".
     reason = err.strerror or re.sub(r" \(os error \d+\)$", "", str(err))
@@ -111,10 +163,14 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
     """
     path = Path(path)
     fmt = rdf_format(path)
+    _regular_file(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_INPUT_BYTES + 1)
     except OSError as err:
         raise _unreadable(err, path) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"larger than {MAX_INPUT_BYTES >> 20} MiB, mmdgraph's limit for an RDF/XML or JSON-LD file", path)
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(data):
         # Internal entities expand ("billion laughs"); rdflib#327, LinkedDataHub#249.
         raise InputError("RDF/XML with a DOCTYPE or ENTITY declaration is refused", path)
@@ -125,11 +181,13 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
             line = getattr(err, "lineno", None)
             raise InputError(f"not JSON: {getattr(err, 'msg', err)}", path, line, getattr(err, "colno", None)) from None
         except RecursionError:
-            raise InputError("JSON nested too deeply to read", path) from None
+            raise InputError(f"JSON nested too deeply to read (more than {MAX_JSON_DEPTH} levels)", path) from None
+        if _json_depth(doc) > MAX_JSON_DEPTH:
+            raise InputError(f"JSON-LD nested more than {MAX_JSON_DEPTH} levels deep is refused", path)
         data = json.dumps(_replace_contexts(doc, path)).encode()
     graph = ox.NamedNode(default_graph or UNSOURCED_GRAPH)
+    quads = []
     try:
-        quads = []
         for q in ox.parse(data, format=fmt, base_iri=None):
             if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
                 raise InputError(f"RDF 1.2 triple terms are not part of mmdgraph's model (found one about <{q.predicate.value}>)", path)
@@ -141,9 +199,15 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
         error = _syntax_error(err, path)
         if error.line is None and fmt == ox.RdfFormat.RDF_XML:
             error = _xml_error(data, path) or error
+        elif not quads:
+            error = _content_hidden(err, path, fmt)
         raise error from None
+    except MemoryError:
+        raise InputError(f"a token (a literal, an IRI or a name) longer than {TOKEN_LIMIT}, the parser's limit", path) from None
+    except RecursionError:
+        raise InputError("nested too deeply to read", path) from None
     except (ValueError, OSError) as err:
-        raise InputError(str(err), path) from None
+        raise InputError(str(err)[:300] if quads else "cannot be read as RDF (the file's text is not shown)", path) from None
 
 
 def _xml_error(data: bytes, path: Path) -> InputError | None:
@@ -246,17 +310,22 @@ def load_file(store: ox.Store, path: Path | str, default_graph: str | None = Non
     """
     path = Path(path)
     fmt = rdf_format(path)
+    _regular_file(path)
     if fmt not in _NATIVE or (path.is_file() and _may_hold_triple_terms(path)):
         store.extend(read_quads(path, default_graph))
         return
     try:
         store.load(path=path, format=fmt, base_iri=None, to_graph=ox.NamedNode(default_graph or UNSOURCED_GRAPH))
     except SyntaxError as err:
+        if not _starts_as_rdf(path, fmt):
+            raise _content_hidden(err, path, fmt) from None
         raise _syntax_error(err, path) from None
+    except MemoryError:
+        raise InputError(f"a token (a literal, an IRI or a name) longer than {TOKEN_LIMIT}, the parser's limit", path) from None
     except OSError as err:
         raise _unreadable(err, path) from None
     except ValueError as err:
-        raise InputError(str(err), path) from None
+        raise InputError(str(err)[:300], path) from None
 
 
 _MERGE_QUADS = 200_000  # about this many statements per update: bounds the solutions it holds

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from .errors import UsageError
 
-
 _CLONE = Path(__file__).resolve().parent.parent  # resolved once: home() is on every query's path
 
 

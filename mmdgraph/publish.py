@@ -27,6 +27,7 @@ publish removes the leftover staging graphs first. One publish at a time per sto
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import urllib.error
@@ -41,7 +42,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
-from .endpoint import MERGED_GRAPH, PUBLICATION_GRAPH, SD, STAGING_PREFIX, EndpointStore, http_error, network_error
+from .endpoint import (
+    MERGED_GRAPH, PUBLICATION_GRAPH, SD, STAGING_PREFIX, EndpointStore, http_error, network_error, redact, split_credentials,
+)
 from .errors import EndpointError, UsageError
 
 #: Statements per HTTP request when loading.
@@ -309,7 +312,11 @@ def publish(
     previously published release is then still intact.
     """
     started = time.monotonic()
-    merged_graph = graph or MERGED_GRAPH
+    merged_graph = _check_options(graph, timeout, retries)
+    if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+        raise UsageError(f"not an http(s) endpoint URL: {redact(str(endpoint))!r}")
+    endpoint, userinfo = split_credentials(endpoint)
+    auth = auth or userinfo
     update_url, store_url = _guess_urls(endpoint, store_url, update_url, auth)
     http = _Http(auth, timeout, retries, backoff, [u for u in (endpoint, update_url, store_url) if u])
     reader = EndpointStore(endpoint, timeout=timeout, auth=None, dataset=None)
@@ -320,9 +327,13 @@ def publish(
         if isinstance(q.graph_name, ox.NamedNode):
             by_graph[q.graph_name.value].append(q.triple)
     by_graph = {g: list(dict.fromkeys(ts)) for g, ts in sorted(by_graph.items())}
-    reserved = {PUBLICATION_GRAPH, merged_graph} & set(by_graph)
-    if reserved or merged_graph.startswith(STAGING_PREFIX):
-        raise UsageError(f"graph {merged_graph} is reserved or already names a graph of the release: {sorted(reserved)}")
+    reserved = sorted(g for g in by_graph if g in (PUBLICATION_GRAPH, merged_graph) or g.startswith(STAGING_PREFIX))
+    if reserved:
+        raise UsageError(
+            f"the release holds graphs publish reserves (the publication record <{PUBLICATION_GRAPH}>, the merged "
+            f"graph <{merged_graph}>, or names under the staging prefix <{STAGING_PREFIX}>): "
+            + ", ".join(f"<{g}>" for g in reserved[:5]) + "; nothing was sent"
+        )
     merged = list(dict.fromkeys(t for ts in by_graph.values() for t in ts))
     targets = {**by_graph, merged_graph: merged}
 
@@ -359,9 +370,7 @@ def publish(
 
     # 3. swap, in one update request
     old_graphs = set(previous[1]) | set(previous[0]) if previous else set()
-    ops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(old_graphs - set(targets))]
-    for g in changed:
-        ops += _replace(staging[g], g)
+    ops = _swap_ops({staging[g]: g for g in changed}, sorted(old_graphs - set(targets)))
     try:
         http.update(update_url, " ;\n".join(ops))
     except EndpointError:
@@ -375,9 +384,54 @@ def publish(
     seconds = time.monotonic() - started
     return (
         f"published {len(quads)} statements in {len(by_graph)} graphs (+ {len(merged)} merged into <{merged_graph}>) "
-        f"to {endpoint} in {seconds:.1f} s: {len(changed) - 1} graphs loaded, {len(targets) - len(changed) + 1} unchanged; "
+        f"to {redact(endpoint)} in {seconds:.1f} s: {len(changed) - 1} graphs loaded, {len(targets) - len(changed) + 1} unchanged; "
         f"release {__version__}, publication {token}"
     )
+
+
+def _check_options(graph: str | None, timeout, retries) -> str:
+    """The merged graph's IRI, after checking the options (UsageError, before anything is sent)."""
+    import math
+
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        raise UsageError(f"--retries must be 0 or more, not {retries!r}")
+    if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout!r}")
+    merged = graph or MERGED_GRAPH
+    try:
+        ox.NamedNode(merged)
+        ok = re.match(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$", merged) is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise UsageError(f"--graph must be an absolute IRI, not {merged!r}")
+    if merged == PUBLICATION_GRAPH or merged.startswith(STAGING_PREFIX):
+        raise UsageError(
+            f"--graph <{merged}> is reserved: publish keeps its record in <{PUBLICATION_GRAPH}> and stages under "
+            f"<{STAGING_PREFIX}>; choose another graph (nothing was sent)"
+        )
+    return merged
+
+
+def _swap_ops(pairs: dict[str, str], gone: list[str]) -> list[str]:
+    """The swap's update operations: each target graph gets the content of its staging graph
+    (deleting what goes, inserting what comes, as :func:`_replace`), the staging graphs and the
+    graphs in ``gone`` are emptied. Three operations whatever the number of graphs (a VALUES
+    block lists them): Virtuoso 7.2 refuses one request of a few hundred per-graph operations
+    ("Query too large, variables in state over the limit").
+    """
+    rows = " ".join(f"(<{st}> <{t}>)" for st, t in pairs.items())
+    ops = [
+        f"DELETE {{ GRAPH ?t {{ ?s ?p ?o }} }} WHERE {{ VALUES (?st ?t) {{ {rows} }} GRAPH ?t {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?st {{ ?s ?p ?o }} }} }}",
+        f"INSERT {{ GRAPH ?t {{ ?s ?p ?o }} }} WHERE {{ VALUES (?st ?t) {{ {rows} }} GRAPH ?st {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?t {{ ?s ?p ?o }} }} }}",
+    ]
+    emptied = list(pairs) + list(gone)
+    if emptied:
+        names = " ".join(f"<{g}>" for g in emptied)
+        ops.append(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    return ops
 
 
 def _replace(source: str, target: str) -> list[str]:

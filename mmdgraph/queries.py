@@ -119,7 +119,9 @@ def _parse_query_file(path: Path, mtime_ns: int, size: int) -> CannedQuery:
         if key == "param":
             pm = _PARAM.match(value)
             if not pm or pm.group(2) not in PARAM_TYPES:
-                raise UsageError(f"{path}:{lineno}: malformed param line (want: name type [default=v] -- doc; types {PARAM_TYPES})")
+                raise UsageError(
+                    f"{path}:{lineno}: malformed param line (want: name type [default=v] -- doc; types {PARAM_TYPES})"
+                )
             opts = dict(o.split("=", 1) for o in pm.group(3).split())
             q.params.append(Param(pm.group(1), pm.group(2), opts.get("default"), (pm.group(4) or "").strip()))
         elif key == "example":
@@ -266,7 +268,9 @@ def _resolve_entity(param: Param, value: str, store: Store) -> ox.NamedNode:
             f"parameter {param.name}: {value!r} is not in the graph: no entity has that code or label (give an IRI or a "
             "prefixed name such as id:mc-2018-marrakesh, a state's ISO code or name, or an entity's exact English or French label)"
         )
-    raise UsageError(f"parameter {param.name}: {value!r} is ambiguous, it names {len(nodes)} entities: {_candidates(store, nodes)}; give one of these IRIs")
+    raise UsageError(
+        f"parameter {param.name}: {value!r} is ambiguous, it names {len(nodes)} entities: {_candidates(store, nodes)}; give one of these IRIs"
+    )
 
 
 def _resolve_state(param: Param, value: str, store: Store) -> ox.NamedNode:
@@ -279,9 +283,13 @@ def _resolve_state(param: Param, value: str, store: Store) -> ox.NamedNode:
         rows = store.select(_STATE_BY_LABEL, {"needle": ox.Literal(value.strip().lower())}).rows
     states = sorted({r[0].value for r in rows})
     if len(states) > 1:
-        raise UsageError(f"parameter {param.name}: {value!r} is ambiguous, it names {len(states)} states: {_candidates(store, states)}; give an ISO code")
+        raise UsageError(
+            f"parameter {param.name}: {value!r} is ambiguous, it names {len(states)} states: {_candidates(store, states)}; give an ISO code"
+        )
     if len(states) != 1:
-        raise UsageError(f"parameter {param.name}: no state matches {value!r} (give an ISO code such as FRA, a name in English or French such as Senegal or Sénégal, or an IRI)")
+        raise UsageError(
+            f"parameter {param.name}: no state matches {value!r} (give an ISO code such as FRA, a name in English or French such as Senegal or Sénégal, or an IRI)"
+        )
     return ox.NamedNode(states[0])
 
 
@@ -291,8 +299,10 @@ def bindings_for(q: CannedQuery, params: Mapping[str, str] | None, store: Store)
     known = {p.name for p in q.params}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise UsageError(f"query {q.name} has no parameter {', '.join(unknown)}; it takes: {', '.join(sorted(known)) or 'none'}")
-    out = {}
+        raise UsageError(
+            f"query {q.name} has no parameter {', '.join(unknown)}; it takes: {', '.join(sorted(known)) or 'none'}"
+        )
+    out: dict[str, object] = {}
     for p in q.params:
         value = params.get(p.name, p.default)
         if value is None:

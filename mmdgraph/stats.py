@@ -86,7 +86,10 @@ def stats(store: Store | None = None, *, endpoint: str | None = None) -> dict:
     counts = {r["class"]: r["n"] for r in st.select(_COUNT).records()}
     classes = [{"name": name, "class": compact(iri), "count": counts.get(iri, 0)} for name, iri in HEADLINE]
     meeting_types = sorted(
-        ({"type": compact(r["type"]), "label": r["label"], "count": r["n"]} for r in st.select(_MEETING_TYPES).records()),
+        (
+            {"type": compact(r["type"]), "label": r["label"], "count": r["n"]}
+            for r in st.select(_MEETING_TYPES).records()
+        ),
         key=lambda r: (-r["count"], r["type"]),
     )
     by_decade = sorted((r["decade"], r["n"]) for r in st.select(_MEETINGS_BY_DECADE).records())
@@ -95,7 +98,11 @@ def stats(store: Store | None = None, *, endpoint: str | None = None) -> dict:
     evidence = {"records": records, "with evidence": quoted, "share": round(quoted / records, 4) if records else 1.0}
     per_graph = st.select(_PER_GRAPH).records()
     sources = sorted(
-        ({"graph": compact(r["g"]), "label": r["label"] or "", "statements": r["n"]} for r in per_graph if r["g"] not in NON_DATA_GRAPHS),
+        (
+            {"graph": compact(r["g"]), "label": r["label"] or "", "statements": r["n"]}
+            for r in per_graph
+            if r["g"] not in NON_DATA_GRAPHS
+        ),
         key=lambda r: (-r["statements"], r["graph"]),
     )
     totals = {

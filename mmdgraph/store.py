@@ -191,7 +191,19 @@ class EmbeddedStore(Store):
         return f"<EmbeddedStore {len(self.ox)} quads from {len(self.files)} files>"
 
     def select(self, query: str, bindings: Mapping[str, object] | None = None) -> Result:
+        """Run a SELECT query; the engine runs it, and its results are read, in a thread that
+        cannot open a network connection (:func:`mmdgraph.safety.run_sandboxed`), so a
+        ``SERVICE`` in any spelling fails instead of calling another host."""
+        from .errors import UnsafeQueryError
+        from .safety import run_sandboxed
+
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            return run_sandboxed(self._select, query, subs, text=query)
+        except OSError as err:  # what Oxigraph's HTTP client raises when the sandbox refuses its socket
+            raise UnsafeQueryError(f"the query tried to reach the network (SERVICE), which mmdgraph never does: {err}") from None
+
+    def _select(self, query: str, subs: dict) -> Result:
         res = self.ox.query(query, substitutions=subs or None)
         if not isinstance(res, ox.QuerySolutions):
             raise TypeError("select() runs SELECT queries only")

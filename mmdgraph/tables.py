@@ -48,8 +48,7 @@ DATABASE = "mmdgraph.sqlite"
 def _label(var: str, lang: str, of: str = "?iri") -> str:
     """A pattern binding ``var`` to ``of``'s rdfs:label or skos:prefLabel in ``lang``."""
     return (
-        f"{{ {of} rdfs:label {var} }} UNION {{ {of} skos:prefLabel {var} }} "
-        f'FILTER(LANGMATCHES(LANG({var}), "{lang}"))'
+        f'{{ {of} rdfs:label {var} }} UNION {{ {of} skos:prefLabel {var} }} FILTER(LANGMATCHES(LANG({var}), "{lang}"))'
     )
 
 
@@ -198,7 +197,10 @@ TABLES: tuple[Table | Relation, ...] = (
             Column("status_label", _via("mmd:status", "en")),
             Column("location", "?iri schema:location ?v ."),
             Column("location_label", _via("schema:location", "en")),
-            Column("country", "?iri schema:location ?place . { ?place a mmd:State BIND(?place AS ?v) } UNION { ?place schema:containedInPlace ?v }"),
+            Column(
+                "country",
+                "?iri schema:location ?place . { ?place a mmd:State BIND(?place AS ?v) } UNION { ?place schema:containedInPlace ?v }",
+            ),
             Column("online", '?iri schema:eventAttendanceMode schema:OnlineEventAttendanceMode . BIND("online" AS ?v)'),
             Column("dialogue", "?iri mmd:withinDialogue ?v ."),
             Column("theme", "?iri mmd:theme ?v ."),
@@ -331,7 +333,7 @@ GROUP BY s.iri ORDER BY hosted + chaired + co_chaired DESC, s.label_en""",
 # --- reading the graph --------------------------------------------------------------------------
 
 
-def _cell(term) -> object:
+def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> object:
     if term is None:
         return None
     if isinstance(term, ox.Literal):
@@ -384,12 +386,15 @@ def _relation_rows(store: Store, rel: Relation) -> list[dict]:
     cols = res.columns
     grouped: dict[tuple, set] = {}
     for row in res.rows:
-        d = dict(zip(cols, row))
+        d = dict(zip(cols, row, strict=True))
         key = tuple(_cell(d[k]) for k in rel.key)
         grouped.setdefault(key, set())
         if d.get("source") is not None:
             grouped[key].add(d["source"].value)
-    return [{**dict(zip(rel.key, key)), "sources": _join(srcs, str)} for key, srcs in sorted(grouped.items(), key=lambda kv: [str(x) for x in kv[0]])]
+    return [
+        {**dict(zip(rel.key, key, strict=True)), "sources": _join(srcs, str)}
+        for key, srcs in sorted(grouped.items(), key=lambda kv: [str(x) for x in kv[0]])
+    ]
 
 
 def rows(store: Store | None = None, *, endpoint: str | None = None) -> dict[str, list[dict]]:
@@ -427,20 +432,23 @@ def _sqlite(path: Path, data: dict[str, list[dict]]) -> None:
             types = {k: str for k in t.fields}
             fks = [(col, other, "iri") for col, other in t.references.items()]
             pk = t.key
-        db[t.name].create(types, pk=pk, foreign_keys=fks, not_null=[pk] if isinstance(pk, str) else list(pk))
-        db[t.name].insert_all(data[t.name], batch_size=500)
+        table = db.table(t.name)  # db[name] is a View for a view's name: these are tables
+        table.create(types, pk=pk, foreign_keys=fks, not_null=[pk] if isinstance(pk, str) else list(pk))
+        table.insert_all(data[t.name], batch_size=500)
     for name, sql in VIEWS.items():
         db.create_view(name, sql)
     problems = []
     for table, rowid, parent, fkid in db.conn.execute("PRAGMA foreign_key_check").fetchall():
         fk = next(f for f in db.conn.execute(f"PRAGMA foreign_key_list('{table}')") if f[0] == fkid)
-        (value,) = db.conn.execute(f"SELECT \"{fk[3]}\" FROM \"{table}\" WHERE rowid = ?", (rowid,)).fetchone()
+        (value,) = db.conn.execute(f'SELECT "{fk[3]}" FROM "{table}" WHERE rowid = ?', (rowid,)).fetchone()
         problems.append(f"{table}.{fk[3]} -> {parent}.{fk[4]}: {value} is not in {parent}")
     db.conn.commit()
     db.close()
     if problems:
         shown = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
-        raise InputError(f"the graph does not fit the tables: {len(problems)} reference(s) to rows that are not there ({shown})")
+        raise InputError(
+            f"the graph does not fit the tables: {len(problems)} reference(s) to rows that are not there ({shown})"
+        )
 
 
 def _outputs() -> set[str]:
@@ -462,7 +470,9 @@ def tables(out_dir: Path | str, store: Store | None = None, *, endpoint: str | N
             raise UsageError(f"{out} exists and is not a folder")
         strangers = sorted(p.name for p in out.iterdir() if p.name not in _outputs())
         if strangers:
-            raise UsageError(f"{out} holds files that are not mmdgraph tables ({', '.join(strangers[:5])}); give an empty or new folder")
+            raise UsageError(
+                f"{out} holds files that are not mmdgraph tables ({', '.join(strangers[:5])}); give an empty or new folder"
+            )
     data = rows(store, endpoint=endpoint)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

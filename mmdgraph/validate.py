@@ -12,14 +12,19 @@ True
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from . import paths
 from .namespaces import SH, compact
 from .store import EmbeddedStore, term_text
+
+if TYPE_CHECKING:
+    import rdflib
 
 _REPORT_PREFIXES = {"sh": SH, "shapes": "https://w3id.org/mmdgraph/shapes#"}
 
@@ -28,8 +33,9 @@ def _short(iri: str) -> str:
     """An IRI shortened for the report, SHACL terms and shapes included."""
     for prefix, ns in _REPORT_PREFIXES.items():
         if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return compact(iri)
+
 
 #: SHACL engines: pyshacl-turbo (a pySHACL-compatible engine in Rust, 10-70x faster) and
 #: pySHACL, the reference: tests/test_engines.py checks that both give the same violations
@@ -90,14 +96,14 @@ class Report:
 
 
 @functools.lru_cache(maxsize=1)
-def shapes_graph():
+def shapes_graph() -> rdflib.Graph:
     """The shapes as an rdflib Graph (parsed once)."""
     import rdflib
 
     return rdflib.Graph().parse(paths.shapes_file(), format="turtle")
 
 
-def _data_graph(store: EmbeddedStore):
+def _data_graph(store: EmbeddedStore) -> rdflib.Graph:
     """The union of every graph in the store, as an rdflib Graph (shapes see no graph names)."""
     import rdflib
 
@@ -110,7 +116,7 @@ def _data_graph(store: EmbeddedStore):
     return g
 
 
-def _turbo_data(store: EmbeddedStore):
+def _turbo_data(store: EmbeddedStore) -> ox.Store:
     """The merged triples in a fresh pyoxigraph Store, which pyshacl-turbo reads natively:
     several times faster than building an rdflib Graph, and blank nodes keep their ids."""
     data = ox.Store()
@@ -118,20 +124,25 @@ def _turbo_data(store: EmbeddedStore):
     return data
 
 
+def _engine_validate(engine: str) -> Callable[..., tuple[Any, Any, Any]]:
+    """The engine's ``validate``: both take pySHACL's arguments and answer (conforms, results graph, text)."""
+    if engine == "turbo":
+        import pyshacl_turbo
+
+        return pyshacl_turbo.validate
+    import pyshacl
+
+    return pyshacl.validate
+
+
 def _shacl(store: EmbeddedStore, engine: str = DEFAULT_ENGINE) -> tuple[list[Violation], int]:
     from rdflib import RDF, Namespace, URIRef
 
-    if engine == "turbo":
-        import pyshacl_turbo as shacl_engine
-
-        data = _turbo_data(store)
-    else:
-        import pyshacl as shacl_engine
-
-        data = _data_graph(store)
+    shacl_validate = _engine_validate(engine)
+    data: ox.Store | rdflib.Graph = _turbo_data(store) if engine == "turbo" else _data_graph(store)
     shn = Namespace(SH)
     sg = shapes_graph()
-    conforms, results, _ = shacl_engine.validate(data, shacl_graph=sg, inference="none", advanced=True, allow_warnings=True)
+    conforms, results, _ = shacl_validate(data, shacl_graph=sg, inference="none", advanced=True, allow_warnings=True)
     parent = {ps: ns for ns, ps in sg.subject_objects(shn.property)}
     # Results nested under sh:detail explain another result (the branch of an sh:or or
     # sh:node that failed); their focus is the offending value, not a node of the graph.
@@ -186,7 +197,13 @@ def _qc(store: EmbeddedStore) -> list[Violation]:
     return out
 
 
-def validate(store: EmbeddedStore | None = None, *, files=None, with_graph: bool | None = None, engine: str = DEFAULT_ENGINE) -> Report:
+def validate(
+    store: EmbeddedStore | None = None,
+    *,
+    files: Iterable[Path | str] | None = None,
+    with_graph: bool | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> Report:
     """Validate a store (default: the shipped graph) or the given files, against the shapes and QC queries.
 
     ``files`` are loaded with the ontology (and, with ``with_graph=True``, on top of the

@@ -267,6 +267,117 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class ConnectionCounter:
+    """A loopback TCP listener that records every connection made to it (the first bytes of each).
+
+    It answers nothing useful: tests use it to prove that nothing reached the network.
+    """
+
+    def __init__(self, answer: bytes = b""):
+        import socketserver
+        import threading
+
+        self.connections: list[bytes] = []
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.settimeout(1)
+                try:
+                    outer.connections.append(self.request.recv(1024))
+                    if answer:
+                        self.request.sendall(answer)
+                except OSError:
+                    outer.connections.append(b"")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def __len__(self) -> int:
+        return len(self.connections)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Serve:
+    """``mmdgraph serve`` in a subprocess on a free loopback port, stopped by its pid."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        import re
+        import threading
+
+        cli = str(Path(sys.executable).with_name("mmdgraph"))
+        self.proc = subprocess.Popen([cli, "serve", "--port", "0", *args], stderr=subprocess.PIPE, text=True,
+                                     env=None if env is None else dict(os.environ, **env))
+        self.log: list[str] = []
+        for line in self.proc.stderr:
+            self.log.append(line)
+            m = re.search(r"listening on (http://\S+)/query", line)
+            if m:
+                self.base = m.group(1)
+                self.url = self.base + "/query"
+                break
+        else:
+            raise RuntimeError(f"mmdgraph serve exited: {''.join(self.log)}")
+        threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True).start()
+
+    def workers(self) -> list[int]:
+        """The pids of this server's child processes (query workers, multiprocessing's helpers)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def descendants(self) -> list[int]:
+        """Every process under this server: its children (fork server, resource tracker) and theirs."""
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+        out, todo = [], [self.proc.pid]
+        while todo:
+            p = todo.pop()
+            kids = [c for c, pp in parents.items() if pp == p]
+            out += kids
+            todo += kids
+        return out
+
+    def query_workers(self) -> list[int]:
+        """The pids of the query workers only (forked by the fork server, or spawned)."""
+        out = []
+        for pid in self.descendants():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError):
+                continue
+            if (b"forkserver" in cmd and ppid != self.proc.pid) or (b"spawn_main" in cmd and b"resource_tracker" not in cmd):
+                out.append(pid)
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="scripts/servers", description="Start, stop and list the test SPARQL servers (loopback only).")
     sub = p.add_subparsers(dest="cmd", required=True)

@@ -23,8 +23,19 @@ def test_release_holds_every_product(release):
     names = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
     for ext in ("ttl", "nt", "rdf", "trig", "nq", "jsonld"):
         assert f"mmdgraph.{ext}" in names
-    for name in ("context.jsonld", "void.ttl", "ontology.html", "SHA256SUMS", "validation.txt", "stats.json",
-                 "mmd.ttl", "vocabularies.ttl", "reused-terms.ttl", "shapes.ttl", "queries/chairs-by-theme.rq"):
+    for name in (
+        "context.jsonld",
+        "void.ttl",
+        "ontology.html",
+        "SHA256SUMS",
+        "validation.txt",
+        "stats.json",
+        "mmd.ttl",
+        "vocabularies.ttl",
+        "reused-terms.ttl",
+        "shapes.ttl",
+        "queries/chairs-by-theme.rq",
+    ):
         assert name in names
     assert release.name == mmdgraph.__version__
 

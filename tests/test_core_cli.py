@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 VERBS = ["validate", "queries", "query", "export", "build", "stats", "network", "serve", "publish"]

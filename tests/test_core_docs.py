@@ -14,9 +14,9 @@ def test_readme_counts_and_catalogue_are_current(store):
 
 
 def test_readme_opens_with_the_two_commands():
-    lines = [l for l in README.read_text(encoding="utf-8").splitlines() if l.strip()]
+    lines = [line for line in README.read_text(encoding="utf-8").splitlines() if line.strip()]
     block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
-    assert [l.split("#")[0].strip() for l in block] == ["make release", "make test"]
+    assert [line.split("#")[0].strip() for line in block] == ["make release", "make test"]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -48,7 +48,7 @@ def test_version_iri_matches_the_package_version(ontology):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_every_class_and_property_has_a_label_in_english_and_french(ontology, lang):
-    missing = [t for t in terms(ontology) if lang not in {l.language for l in ontology.objects(t, RDFS.label)}]
+    missing = [t for t in terms(ontology) if lang not in {label.language for label in ontology.objects(t, RDFS.label)}]
     assert missing == []
 
 
@@ -67,7 +67,11 @@ def test_every_property_has_a_shape(ontology, shapes):
     """A property the ontology declares is constrained by a shape, directly or through its sub-properties."""
     covered = set(shapes.objects(None, SH.path)) | set(shapes.objects(None, SH.lessThanOrEquals))
     props = terms(ontology, (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty))
-    missing = [p for p in props if p not in covered and not any(sub in covered for sub in ontology.subjects(RDFS.subPropertyOf, p))]
+    missing = [
+        p
+        for p in props
+        if p not in covered and not any(sub in covered for sub in ontology.subjects(RDFS.subPropertyOf, p))
+    ]
     assert missing == []
 
 

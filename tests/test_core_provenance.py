@@ -40,12 +40,18 @@ def test_every_data_statement_has_a_source(store):
 
 
 def test_every_source_can_be_found_and_every_curator_statement_names_its_sources(store):
-    rows = store.select(PREFIXES + """
+    rows = store.select(
+        PREFIXES
+        + """
         SELECT ?s WHERE { ?s a mmd:Source FILTER NOT EXISTS { ?s schema:url ?u } FILTER NOT EXISTS { ?s mmd:localCopy ?c }
-                          FILTER NOT EXISTS { ?s rdfs:comment ?comment } }""").rows
+                          FILTER NOT EXISTS { ?s rdfs:comment ?comment } }"""
+    ).rows
     assert rows == []
-    rows = store.select(PREFIXES + """
-        SELECT ?c WHERE { ?c a mmd:CuratorStatement FILTER NOT EXISTS { ?c prov:wasDerivedFrom ?s . ?s a mmd:Source } }""").rows
+    rows = store.select(
+        PREFIXES
+        + """
+        SELECT ?c WHERE { ?c a mmd:CuratorStatement FILTER NOT EXISTS { ?c prov:wasDerivedFrom ?s . ?s a mmd:Source } }"""
+    ).rows
     assert rows == []
 
 
@@ -76,24 +82,86 @@ def test_any_statement_can_be_traced_to_its_document(store):
 
 EXPECTED_DISAGREEMENTS = [
     # (subject, property, claimed, claim source, accepted, accepted source)
-    ("mc-2008-paris", "https://schema.org/startDate", "2008-11-24", "bdpmodwoam-paris-2008", "2008-11-25", "newslt-paris-2008"),
-    ("som-2017-brussels", "https://schema.org/startDate", "2017-04", "flyer-activities-2015-2017", "2017-05", "rp-thematic-roundtables-2017"),
-    ("chair-2022-MAR", "https://schema.org/startDate", "2022-12", "atalayar-2022-12-14", "2022-12-14", "lebrief-2022-12"),
-    ("som-2022-cadiz", "https://schema.org/startDate", "2022-12", "rp-som-2024", "2022-12-13", "rp-6th-ministerial-conference"),
-    ("tm-2018-paris-root-causes", MMD + "status", "https://w3id.org/mmdgraph/vocab/status-planned",
-     "flyer-activities-2015-2017", "https://w3id.org/mmdgraph/vocab/status-held", "rp-thematic-meetings"),
-    ("tm-2018-paris-root-causes", "https://schema.org/startDate", "2017", "flyer-activities-2015-2017", "2018-10-23", "rp-thematic-meetings"),
-    ("tm-2016-cabo-verde-visa", "https://schema.org/startDate", "2016-12", "flyer-activities-2015-2017", "2016-11-30", "rp-pr-visa-cabo-verde"),
+    (
+        "mc-2008-paris",
+        "https://schema.org/startDate",
+        "2008-11-24",
+        "bdpmodwoam-paris-2008",
+        "2008-11-25",
+        "newslt-paris-2008",
+    ),
+    (
+        "som-2017-brussels",
+        "https://schema.org/startDate",
+        "2017-04",
+        "flyer-activities-2015-2017",
+        "2017-05",
+        "rp-thematic-roundtables-2017",
+    ),
+    (
+        "chair-2022-MAR",
+        "https://schema.org/startDate",
+        "2022-12",
+        "atalayar-2022-12-14",
+        "2022-12-14",
+        "lebrief-2022-12",
+    ),
+    (
+        "som-2022-cadiz",
+        "https://schema.org/startDate",
+        "2022-12",
+        "rp-som-2024",
+        "2022-12-13",
+        "rp-6th-ministerial-conference",
+    ),
+    (
+        "tm-2018-paris-root-causes",
+        MMD + "status",
+        "https://w3id.org/mmdgraph/vocab/status-planned",
+        "flyer-activities-2015-2017",
+        "https://w3id.org/mmdgraph/vocab/status-held",
+        "rp-thematic-meetings",
+    ),
+    (
+        "tm-2018-paris-root-causes",
+        "https://schema.org/startDate",
+        "2017",
+        "flyer-activities-2015-2017",
+        "2018-10-23",
+        "rp-thematic-meetings",
+    ),
+    (
+        "tm-2016-cabo-verde-visa",
+        "https://schema.org/startDate",
+        "2016-12",
+        "flyer-activities-2015-2017",
+        "2016-11-30",
+        "rp-pr-visa-cabo-verde",
+    ),
     ("rabat-process", MMD + "initiatedBy", ID + "SEN", "lalibre-2018", ID + "FRA", "esteri-2014-11-26"),
-    ("dakar-strategy", "https://schema.org/startDate", "2013", "processusderabat-key-documents", "2012", "fiiapp-2014-rome"),
+    (
+        "dakar-strategy",
+        "https://schema.org/startDate",
+        "2013",
+        "processusderabat-key-documents",
+        "2012",
+        "fiiapp-2014-rome",
+    ),
     ("chair-2016-PRT", "https://schema.org/endDate", "2017", "jornaleconomico-2025", "2016", "rp-current-chairmanship"),
 ]
 
 
 @pytest.mark.parametrize("subject,prop,claimed,claim_src,accepted,accepted_src", EXPECTED_DISAGREEMENTS)
-def test_conflicting_claims_are_listed_with_both_sources(store, subject, prop, claimed, claim_src, accepted, accepted_src):
+def test_conflicting_claims_are_listed_with_both_sources(
+    store, subject, prop, claimed, claim_src, accepted, accepted_src
+):
     rows = mmdgraph.query("conflicting-claims", store=store).records()
-    found = [r for r in rows if (r["subject"], r["property"], r["claimed"], r["claimSource"]) == (ID + subject, prop, claimed, SRC + claim_src)]
+    found = [
+        r
+        for r in rows
+        if (r["subject"], r["property"], r["claimed"], r["claimSource"])
+        == (ID + subject, prop, claimed, SRC + claim_src)
+    ]
     assert len(found) == 1  # each claim once, its accepted value(s) and sources listed
     assert accepted in found[0]["accepted"].split() and SRC + accepted_src in found[0]["acceptedSources"].split()
 
@@ -126,8 +194,10 @@ def test_garbled_flyer_text_is_corrected_and_the_correction_recorded(store):
     assert any("number lost" in r["corrected"] for r in rows)
     assert any(r["original"].endswith("(Rabat, June") for r in rows)
     # The corrected form is what the graph uses: no label says "Marocco".
-    labels = store.select('SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(CONTAINS(STR(?l), "Marocco")) '
-                         'FILTER NOT EXISTS { ?s a <https://w3id.org/mmdgraph/ontology#TextCorrection> } }')
+    labels = store.select(
+        'SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(CONTAINS(STR(?l), "Marocco")) '
+        "FILTER NOT EXISTS { ?s a <https://w3id.org/mmdgraph/ontology#TextCorrection> } }"
+    )
     assert len(labels) == 0
 
 
@@ -137,7 +207,12 @@ def test_counts_keep_their_qualifier(store):
     assert recs["minValue"] == 80 and recs["value"] is None and recs["stated"] == "more than 80"
     assert rows[ID + "figure-flyer-participants"]["stated"] == "more than 550"
     pop = rows[ID + "figure-flyer-population"]
-    assert pop["value"] is None and pop["minValue"] is None and pop["stated"] == "number lost" and pop["unit"] == "billion people"
+    assert (
+        pop["value"] is None
+        and pop["minValue"] is None
+        and pop["stated"] == "number lost"
+        and pop["unit"] == "billion people"
+    )
 
 
 # --- Everything the flyer says is in the flyer's graph ------------------------------------------
@@ -160,22 +235,34 @@ def test_flyer_thematic_meetings_five_held_and_one_announced(store):
 
 
 def test_flyer_steering_committee_initiators_and_project(store):
-    members = {r["who"] for r in flyer_select(store, "?m org:organization id:rabat-process-steering-committee ; org:member ?who .")}
+    members = {
+        r["who"]
+        for r in flyer_select(store, "?m org:organization id:rabat-process-steering-committee ; org:member ?who .")
+    }
     states = {ID + c for c in "BEL BFA GNQ FRA ITA MLI MAR PRT SEN ESP".split()}
     assert members == states | {ID + "european-commission", ID + "ecowas-commission"}
-    assert {r["who"] for r in flyer_select(store, "id:rabat-process mmd:initiatedBy ?who .")} == {ID + "FRA", ID + "MAR", ID + "ESP"}
+    assert {r["who"] for r in flyer_select(store, "id:rabat-process mmd:initiatedBy ?who .")} == {
+        ID + "FRA",
+        ID + "MAR",
+        ID + "ESP",
+    }
     project = flyer_select(store, "id:mmd-support-project schema:funder ?funder ; mmd:implementedBy ?impl .")
     assert project == [{"funder": ID + "european-union", "impl": ID + "icmpd"}]
 
 
 def test_flyer_soms_consultation_and_technical_assistance(store):
     soms = flyer_select(store, "?m a mmd:SeniorOfficialsMeeting ; schema:location ?place .")
-    assert {(r["m"], r["place"]) for r in soms} == {(ID + "som-2015-porto", ID + "city-porto"), (ID + "som-2017-brussels", ID + "city-brussels")}
+    assert {(r["m"], r["place"]) for r in soms} == {
+        (ID + "som-2015-porto", ID + "city-porto"),
+        (ID + "som-2017-brussels", ID + "city-brussels"),
+    }
     objectives = flyer_select(store, "id:som-2015-porto mmd:objective ?o .")
     assert "Valletta Summit" in objectives[0]["o"]
     pillars = flyer_select(store, "?r schema:superEvent id:consultation-2017-brussels ; mmd:pillar ?p .")
     assert {r["p"] for r in pillars} == {ID + f"rome-programme-pillar-{i}" for i in range(1, 5)}
-    assert flyer_select(store, "id:consultation-2017-brussels <http://www.w3.org/ns/prov#generated> ?doc .") == [{"doc": ID + "consultation-document-2017"}]
+    assert flyer_select(store, "id:consultation-2017-brussels <http://www.w3.org/ns/prov#generated> ?doc .") == [
+        {"doc": ID + "consultation-document-2017"}
+    ]
     sta = flyer_select(store, "VALUES ?t { mmd:Training mmd:WorkingGroupMeeting } ?m a ?t ; schema:startDate ?d .")
     assert {(r["m"].rsplit("/", 1)[1], r["d"]) for r in sta} == {
         ("wg-2016-vienna-thb-focal-points", "2016-05"),

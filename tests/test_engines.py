@@ -66,7 +66,11 @@ def test_there_are_fixtures_to_compare():
 
 def _params():
     for path in FIXTURES:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_DIVERGENCES[path.stem])] if path.stem in KNOWN_DIVERGENCES else []
+        marks = (
+            [pytest.mark.xfail(strict=True, reason=KNOWN_DIVERGENCES[path.stem])]
+            if path.stem in KNOWN_DIVERGENCES
+            else []
+        )
         yield pytest.param(path, id=f"{path.parent.name}/{path.stem}", marks=marks)
 
 

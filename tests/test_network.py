@@ -99,8 +99,11 @@ def test_node_and_edge_counts_equal_a_sparql_count_of_the_same_relationships(sto
 
 
 def test_co_chair_weights_count_the_meetings_two_partners_led_together(store, graphs):
-    rows = store.select(SPARQL_PREFIXES + f"""SELECT ?a ?b (COUNT(DISTINCT ?m) AS ?n) WHERE {{
-        ?m {LEADERS} ?a , ?b . FILTER(STR(?a) < STR(?b)) }} GROUP BY ?a ?b""").rows
+    rows = store.select(
+        SPARQL_PREFIXES
+        + f"""SELECT ?a ?b (COUNT(DISTINCT ?m) AS ?n) WHERE {{
+        ?m {LEADERS} ?a , ?b . FILTER(STR(?a) < STR(?b)) }} GROUP BY ?a ?b"""
+    ).rows
     expected = {frozenset((a.value, b.value)): int(n.value) for a, b, n in rows}
     assert {frozenset((u, v)): w for u, v, w in graphs["co-chair"].edges(data="weight")} == expected
     assert expected[frozenset((ID + "FRA", ID + "SEN"))] == 2  # Dakar 2011 and Paris 2018
@@ -161,7 +164,9 @@ def test_views_query_gives_the_same_rows_on_rdflib(store, ref_store, path):
 def test_from_to_keeps_relationships_whose_dates_do_not_exclude_the_period(store, graphs, view, lo, hi):
     G = network(view, start=lo, end=hi, store=store)
     if view in ("participation", "co-chair"):  # meeting relationships: count them in SPARQL too
-        expected = sparql_count(store, 'CONCAT(STR(?a), " ", STR(?b))', _dated_pairs(view), {"lo": day(lo), "hi": day(hi)})
+        expected = sparql_count(
+            store, 'CONCAT(STR(?a), " ", STR(?b))', _dated_pairs(view), {"lo": day(lo), "hi": day(hi)}
+        )
         assert G.number_of_edges() == expected
     assert 0 < G.number_of_edges() < graphs[view].number_of_edges()
     assert G.graph["from"] == lo and G.graph["to"] == hi
@@ -216,7 +221,9 @@ def test_from_after_to_and_unknown_view_or_format_are_usage_errors(store):
 def test_graphml_reads_back_whole(store, graphs, view):
     G = graphs[view]
     H = nx.read_graphml(io.BytesIO(network(view, format="graphml", store=store)))
-    assert (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges()) == counts(store, view)
+    assert (
+        (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges()) == counts(store, view)
+    )
     assert dict(H.nodes(data=True)) == dict(G.nodes(data=True))
     for u, v, a in G.edges(data=True):
         assert {k: x for k, x in H.edges[u, v].items() if k != "id"} == a
@@ -227,7 +234,9 @@ def test_gexf_reads_back_whole_with_time(store, graphs, view):
     G = graphs[view]
     data = network(view, format="gexf", store=store)
     H = nx.read_gexf(io.BytesIO(data))
-    assert (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges()) == counts(store, view)
+    assert (
+        (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges()) == counts(store, view)
+    )
     assert {n: a["label"] for n, a in H.nodes(data=True)} == {n: a["label"] for n, a in G.nodes(data=True)}
     graph = ET.fromstring(data).find("{http://www.gexf.net/1.2draft}graph")
     assert graph.get("mode") == "dynamic" and graph.get("timeformat") == "date"
@@ -305,7 +314,9 @@ def test_rdflib_builds_the_same_graph(store, ref_store, graphs, view):
 
 @pytest.mark.slow
 def test_rdflib_gives_the_same_measures(store, ref_store):
-    assert network("co-chair", measures=True, store=ref_store).rows == network("co-chair", measures=True, store=store).rows
+    assert (
+        network("co-chair", measures=True, store=ref_store).rows == network("co-chair", measures=True, store=store).rows
+    )
 
 
 @pytest.mark.server
@@ -316,15 +327,18 @@ def test_a_remote_endpoint_gives_the_same_graphs(store, graphs):
     try:
         # Every quad, the merged default graph included: the endpoint holds what the embedded store holds.
         data = ox.serialize(list(store.ox), format=ox.RdfFormat.N_QUADS)
-        request = urllib.request.Request(server.store_url, data=data, method="POST",
-                                         headers={"Content-Type": "application/n-quads"})
+        request = urllib.request.Request(
+            server.store_url, data=data, method="POST", headers={"Content-Type": "application/n-quads"}
+        )
         with urllib.request.urlopen(request, timeout=60) as answer:
             assert answer.status in (200, 201, 204)
         for view, G in graphs.items():
             assert same_graph(network(view, endpoint=server.query_url), G), view
         lo, hi = "2015-01-01", "2017-12-31"
-        assert same_graph(network("governance", start=lo, end=hi, endpoint=server.query_url),
-                          network("governance", start=lo, end=hi, store=store))
+        assert same_graph(
+            network("governance", start=lo, end=hi, endpoint=server.query_url),
+            network("governance", start=lo, end=hi, store=store),
+        )
     finally:
         server.remove()
 

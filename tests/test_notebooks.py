@@ -17,14 +17,21 @@ KERNEL_CHECK = f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix"
 
 
 def test_there_are_the_four_notebooks_with_outputs_stripped():
-    assert [p.name for p in NOTEBOOKS] == ["01-who-leads.ipynb", "02-timeline.ipynb", "03-querying.ipynb", "04-tables-in-pandas.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-who-leads.ipynb",
+        "02-timeline.ipynb",
+        "03-querying.ipynb",
+        "04-tables-in-pandas.ipynb",
+    ]
     for path in NOTEBOOKS:
         book = nbformat.read(path, as_version=4)
         nbformat.validate(book)
         assert book.metadata.kernelspec.name == "python3"
         for cell in book.cells:
             if cell.cell_type == "code":
-                assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip the outputs before committing"
+                assert cell.outputs == [] and cell.execution_count is None, (
+                    f"{path.name}: strip the outputs before committing"
+                )
 
 
 @pytest.mark.slow

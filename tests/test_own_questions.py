@@ -100,7 +100,10 @@ def test_each_claim_appears_once_with_its_accepted_sources(store):
 
 
 def test_conflicting_claims_same_rows_on_rdflib(store, ref_store):
-    assert mmdgraph.query("conflicting-claims", store=ref_store).rows == mmdgraph.query("conflicting-claims", store=store).rows
+    assert (
+        mmdgraph.query("conflicting-claims", store=ref_store).rows
+        == mmdgraph.query("conflicting-claims", store=store).rows
+    )
 
 
 # --- entity parameters ------------------------------------------------------------------------------
@@ -111,9 +114,17 @@ ENTITY = Param("entity", "entity")
 @pytest.mark.parametrize(
     "value,iri",
     [
-        ("FRA", "FRA"), ("fr", "FRA"), ("France", "FRA"), ("france", "FRA"), ("Sénégal", "SEN"), ("senegal", "SEN"),
-        ("id:MAR", "MAR"), (ID + "MAR", "MAR"),
-        ("Rabat Process", "rabat-process"), ("rabat process", "rabat-process"), ("Dakar Strategy", "dakar-strategy"),
+        ("FRA", "FRA"),
+        ("fr", "FRA"),
+        ("France", "FRA"),
+        ("france", "FRA"),
+        ("Sénégal", "SEN"),
+        ("senegal", "SEN"),
+        ("id:MAR", "MAR"),
+        (ID + "MAR", "MAR"),
+        ("Rabat Process", "rabat-process"),
+        ("rabat process", "rabat-process"),
+        ("Dakar Strategy", "dakar-strategy"),
         ("id:mc-2018-marrakesh", "mc-2018-marrakesh"),
     ],
 )

@@ -99,12 +99,48 @@ def _seeds() -> dict[str, bytes]:
 SEEDS = _seeds()
 #: Fragments that matter to some parser. Triple terms ("<<(") are left out: see the module doc.
 SNIPPETS = [
-    b"<!DOCTYPE r [<!ENTITY a 'b'>]>", b"<!ENTITY", b"&a;", b"<?xml version='1.0'?>",
-    b'"@context": "LISTENER/c.jsonld", ', b'{"@import": "LISTENER/c"}', b'"@id": 5, ', b'"@graph": [',
-    b"@prefix x: <LISTENER/> .\n", b"@base <LISTENER/> .\n", b"GRAPH <LISTENER/g> {", b"_:b0 ", b"[] ",
-    b"\x00", b"\xff\xfe", b"\xc3\x28", b"\\u0000", b"\\U0010FFFF", b'"""', b"'''", b"^^", b"@en-", b"\r\n",
-    b"{", b"}", b"[", b"]", b"(", b")", b"<", b">", b".", b";", b",", b"#", b'"', b"\n",
-    b"NaN", b"1e999", b"-0", b"true", b"null",
+    b"<!DOCTYPE r [<!ENTITY a 'b'>]>",
+    b"<!ENTITY",
+    b"&a;",
+    b"<?xml version='1.0'?>",
+    b'"@context": "LISTENER/c.jsonld", ',
+    b'{"@import": "LISTENER/c"}',
+    b'"@id": 5, ',
+    b'"@graph": [',
+    b"@prefix x: <LISTENER/> .\n",
+    b"@base <LISTENER/> .\n",
+    b"GRAPH <LISTENER/g> {",
+    b"_:b0 ",
+    b"[] ",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xc3\x28",
+    b"\\u0000",
+    b"\\U0010FFFF",
+    b'"""',
+    b"'''",
+    b"^^",
+    b"@en-",
+    b"\r\n",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"(",
+    b")",
+    b"<",
+    b">",
+    b".",
+    b";",
+    b",",
+    b"#",
+    b'"',
+    b"\n",
+    b"NaN",
+    b"1e999",
+    b"-0",
+    b"true",
+    b"null",
 ]
 
 
@@ -130,20 +166,47 @@ def mutated(draw, seed: bytes, listener: str) -> bytes:
     return bytes(data)
 
 
-JSON_KEYS = ["@id", "@type", "@context", "@graph", "@value", "@language", "@list", "@set", "@reverse",
-             "@import", "@vocab", "@base", "@direction", "@index", "@nest", "@included", "@json",
-             "http://example.org/p", "https://w3id.org/mmdgraph/ontology#status", "label", "id:FRA"]
+JSON_KEYS = [
+    "@id",
+    "@type",
+    "@context",
+    "@graph",
+    "@value",
+    "@language",
+    "@list",
+    "@set",
+    "@reverse",
+    "@import",
+    "@vocab",
+    "@base",
+    "@direction",
+    "@index",
+    "@nest",
+    "@included",
+    "@json",
+    "http://example.org/p",
+    "https://w3id.org/mmdgraph/ontology#status",
+    "label",
+    "id:FRA",
+]
 
 
 def json_docs(listener: str):
     """JSON-LD-shaped documents with keywords in odd places and contexts pointing at the listener."""
     leaves = (
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=20)
         | st.sampled_from([f"{listener}/c.jsonld", "http://example.org/x", "_:b", "@id", "id:FRA", "mmd:Meeting"])
     )
     values = st.recursive(
         leaves,
-        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.sampled_from(JSON_KEYS) | st.text(max_size=8), kids, max_size=4),
+        lambda kids: (
+            st.lists(kids, max_size=4)
+            | st.dictionaries(st.sampled_from(JSON_KEYS) | st.text(max_size=8), kids, max_size=4)
+        ),
         max_leaves=25,
     )
     return values.map(lambda v: json.dumps(v).encode())
@@ -198,10 +261,15 @@ def _columns(name: str) -> list[str]:
 
 
 COLUMNS = {q: _columns(q) for q, _ in PARAMS}
-SYNTAX = list('<>{}()"\'#?$\\.;:,/ @^_-\n\r\t\x00') + ["\u202e", "\u00a0", "é", "ß", "İ", "٣", "２"]
+SYNTAX = list("<>{}()\"'#?$\\.;:,/ @^_-\n\r\t\x00") + ["\u202e", "\u00a0", "é", "ß", "İ", "٣", "２"]
 INJECTIONS = [
-    '" } DELETE WHERE { ?s ?p ?o } #', "> . ?s ?p ?o", "> } UNION { ?s ?p ?o", "' } INSERT DATA { <a> <b> <c> } #",
-    '"^^<http://www.w3.org/2001/XMLSchema#date>', "\\u0022", "} SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } #",
+    '" } DELETE WHERE { ?s ?p ?o } #',
+    "> . ?s ?p ?o",
+    "> } UNION { ?s ?p ?o",
+    "' } INSERT DATA { <a> <b> <c> } #",
+    '"^^<http://www.w3.org/2001/XMLSchema#date>',
+    "\\u0022",
+    "} SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } #",
 ]
 
 
@@ -210,13 +278,22 @@ def hostile_values():
     return st.one_of(
         st.text(max_size=60),
         st.text(alphabet=st.sampled_from(SYNTAX) | st.characters(codec="utf-8"), max_size=40),
-        st.builds(lambda a, inj, b: a + inj + b, st.sampled_from(["", "France", "FRA", "id:FRA", "2017-01-01", "https://w3id.org/mmdgraph/id/MAR"]),
-                  st.sampled_from(INJECTIONS), st.text(max_size=10)),
+        st.builds(
+            lambda a, inj, b: a + inj + b,
+            st.sampled_from(["", "France", "FRA", "id:FRA", "2017-01-01", "https://w3id.org/mmdgraph/id/MAR"]),
+            st.sampled_from(INJECTIONS),
+            st.text(max_size=10),
+        ),
         st.from_regex(r"\A[0-9]{1,5}-[0-9]{1,3}-[0-9]{1,3}\Z"),
         st.from_regex(r"\A[A-Za-z]{1,4}\Z"),
-        st.builds(lambda p, s: p + s, st.sampled_from(["id:", "src:", "mmd:", "voc:", "http://", "https://w3id.org/mmdgraph/id/", "urn:", "_:"]),
-                  st.text(max_size=30)),
-        st.sampled_from(["today", "", " ", "2017-02-30", "2016-02-29", "MAR", "ma", "Morocco", "id:FRA", "id:rabat-process"]),
+        st.builds(
+            lambda p, s: p + s,
+            st.sampled_from(["id:", "src:", "mmd:", "voc:", "http://", "https://w3id.org/mmdgraph/id/", "urn:", "_:"]),
+            st.text(max_size=30),
+        ),
+        st.sampled_from(
+            ["today", "", " ", "2017-02-30", "2016-02-29", "MAR", "ma", "Morocco", "id:FRA", "id:rabat-process"]
+        ),
     )
 
 
@@ -254,7 +331,7 @@ def listing(folder: Path) -> dict[str, bytes]:
 
 #: Appended to generated content, it makes every file fail to parse, whatever came before
 #: (closing braces out of place, or an unterminated string, IRI or comment at the end).
-BREAK = b"\n}}} <<< \""
+BREAK = b'\n}}} <<< "'
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,10 @@ def test_flyer_quotes_are_verbatim_in_the_flyer(store):
     if not seed.exists():
         pytest.skip(f"the flyer's text is not beside the clone ({seed})")
     text = _collapse(seed.read_text(encoding="utf-8"))
-    quotes = [q.object.value for q in store.ox.quads_for_pattern(None, n("mmd:quote"), None, n("src:flyer-activities-2015-2017"))]
+    quotes = [
+        q.object.value
+        for q in store.ox.quads_for_pattern(None, n("mmd:quote"), None, n("src:flyer-activities-2015-2017"))
+    ]
     assert len(quotes) > 30
     wrong = [q for q in quotes if _collapse(q) not in text]
     assert wrong == [], "flyer quotes not found verbatim in the flyer's text"
@@ -76,7 +79,11 @@ def test_quotes_are_tagged_with_their_source_language(store):
         """PREFIX mmd: <https://w3id.org/mmdgraph/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
         SELECT ?g ?q ?lang WHERE { GRAPH ?g { ?s mmd:quote ?q } ?g dcterms:language ?lang }"""
     )
-    wrong = [(r["g"].value, r["q"].value) for r in rows if r["q"].language and r["q"].language.split("-")[0] != r["lang"].value]
+    wrong = [
+        (r["g"].value, r["q"].value)
+        for r in rows
+        if r["q"].language and r["q"].language.split("-")[0] != r["lang"].value
+    ]
     assert wrong == []
 
 
@@ -116,7 +123,9 @@ def test_an_unknown_state_name_is_refused_with_a_hint(store):
 
 def test_coverage_report_is_up_to_date(store):
     script = runpy.run_path(str(ROOT / "scripts" / "coverage"), run_name="coverage")
-    assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == script["render"](store), "run scripts/coverage"
+    assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == script["render"](store), (
+        "run scripts/coverage"
+    )
 
 
 def test_listing_rows_name_entities_that_exist(store):
@@ -149,19 +158,26 @@ def test_the_graph_reaches_back_before_2015(store):
 def graphs_saying(store, s, p, o=None) -> set[str]:
     """The source graphs in which the statement (s p o) sits."""
     o = o if o is None or not isinstance(o, str) else n(o)
-    return {q.graph_name.value.rsplit("/", 1)[-1] for q in store.ox.quads_for_pattern(n(s), n(p), o, None)
-            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith((SRC, PREFIXES["cur"]))}
+    return {
+        q.graph_name.value.rsplit("/", 1)[-1]
+        for q in store.ox.quads_for_pattern(n(s), n(p), o, None)
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith((SRC, PREFIXES["cur"]))
+    }
 
 
 def test_the_online_meeting_of_september_2020_was_announced_not_reported_held(store):
     # Its page says "the assessment report will be presented ... at a virtual meeting".
     assert graphs_saying(store, "id:tm-2020-online-anti-trafficking", "mmd:status", "voc:status-held") == set()
-    assert "rp-thematic-meetings" in graphs_saying(store, "id:tm-2020-online-anti-trafficking", "mmd:status", "voc:status-planned")
+    assert "rp-thematic-meetings" in graphs_saying(
+        store, "id:tm-2020-online-anti-trafficking", "mmd:status", "voc:status-planned"
+    )
 
 
 def test_yaounde_2023_took_place_as_its_page_says(store):
     assert graphs_saying(store, "id:tm-2023-yaounde-voluntary-return", "mmd:status") == {"rp-tm-voluntary-return"}
-    assert graphs_saying(store, "id:tm-2023-yaounde-voluntary-return", "mmd:status", "voc:status-held") == {"rp-tm-voluntary-return"}
+    assert graphs_saying(store, "id:tm-2023-yaounde-voluntary-return", "mmd:status", "voc:status-held") == {
+        "rp-tm-voluntary-return"
+    }
 
 
 def test_brussels_som_2017_was_held_in_may_and_the_flyers_april_is_kept_as_its_claim(store):
@@ -171,7 +187,11 @@ def test_brussels_som_2017_was_held_in_may_and_the_flyers_april_is_kept_as_its_c
     assert graphs_saying(store, "id:som-2017-brussels", "schema:startDate", may) == {"rp-thematic-roundtables-2017"}
     claims = store.ox.query(
         "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> SELECT ?c ?g ?s ?o WHERE { GRAPH ?g { ?c rdf:subject ?s ; rdf:object ?o } }",
-        substitutions={ox.Variable("g"): n("src:flyer-activities-2015-2017"), ox.Variable("s"): n("id:som-2017-brussels"), ox.Variable("o"): april},
+        substitutions={
+            ox.Variable("g"): n("src:flyer-activities-2015-2017"),
+            ox.Variable("s"): n("id:som-2017-brussels"),
+            ox.Variable("o"): april,
+        },
     )
     assert len(list(claims)) == 1
 
@@ -207,12 +227,17 @@ def test_europe_is_not_read_from_a_steering_committee_list(store):
 
 def test_readings_between_the_lines_stay_in_curator_graphs(store):
     # Regions the pages do not state are curator statements, with their reasoning.
-    inferred = {q.subject.value.rsplit("/", 1)[-1] for q in store.ox.quads_for_pattern(None, n("mmd:region"), None, n("cur:regions-inferred"))}
+    inferred = {
+        q.subject.value.rsplit("/", 1)[-1]
+        for q in store.ox.quads_for_pattern(None, n("mmd:region"), None, n("cur:regions-inferred"))
+    }
     assert inferred == {"MAR", "LBY", "EGY", "MLI", "SEN"}
 
 
 CHAIRING = re.compile(r"chair|presid|présid|co-pr|led by|dirig", re.I)
-HOSTING = re.compile(r"host|accueil|abrit|organi[sz]|invit|hôte|anfitri|acoge|acolhe|convened|under the aegis|pilot", re.I)
+HOSTING = re.compile(
+    r"host|accueil|abrit|organi[sz]|invit|hôte|anfitri|acoge|acolhe|convened|under the aegis|pilot", re.I
+)
 
 
 def roles_without_their_words(store, prop: str, words: re.Pattern) -> list[tuple[str, str]]:
@@ -239,7 +264,9 @@ def test_a_chair_read_from_hosting_words_is_caught():
         '        mmd:quote "The meeting was hosted by France in Paris on 1 June 2016."@en .',
     )
     store = mmdgraph.load([_tmp(text)], with_graph=False)
-    assert roles_without_their_words(store, "chairedBy", CHAIRING) == [(SRC + "fixture-page", ID + "tm-2016-paris-fixture")]
+    assert roles_without_their_words(store, "chairedBy", CHAIRING) == [
+        (SRC + "fixture-page", ID + "tm-2016-paris-fixture")
+    ]
 
 
 def _tmp(text: str) -> Path:

@@ -174,7 +174,9 @@ def test_bad_fixture_fails_for_its_reason(path: Path):
     report = mmdgraph.validate(files=[path])
     got = {v.key() for v in report.violations}
     assert not report.conforms
-    assert got == want, f"{path.name}:\n unexpected {sorted(got - want)}\n missing {sorted(want - got)}\n{report.text()}"
+    assert got == want, (
+        f"{path.name}:\n unexpected {sorted(got - want)}\n missing {sorted(want - got)}\n{report.text()}"
+    )
     # The shape or check the file is named after is among those that caught it.
     prefix = path.stem.split("--", 1)[0]
     named = f"qc:{prefix}" if prefix in qc_checks() else node_shapes().get(prefix)
@@ -204,9 +206,7 @@ def test_fixture_names_and_headers_are_well_formed():
 
 def test_every_class_in_use_is_the_target_of_a_shape():
     store = mmdgraph.load()
-    used = store.select(
-        f"SELECT DISTINCT ?c WHERE {{ GRAPH ?g {{ ?x a ?c }} FILTER(?g != <{ONTOLOGY_GRAPH}>) }}"
-    ).rows
+    used = store.select(f"SELECT DISTINCT ?c WHERE {{ GRAPH ?g {{ ?x a ?c }} FILTER(?g != <{ONTOLOGY_GRAPH}>) }}").rows
     assert len(used) > 10
     targets = " ".join(f"<{t}>" for t in sorted(target_classes()))
     q = f"SELECT ?c ?t WHERE {{ ?c <{RDFS}subClassOf>* ?t VALUES ?t {{ {targets} }} }} LIMIT 1"
@@ -245,8 +245,13 @@ GRAPH src:fixture-page { id:fixture-organisation mmd:nickname "FO" . }""",
 def test_data_cannot_write_into_the_graphs_mmdgraph_fills(tmp_path, graph):
     head = MINIMAL.read_text(encoding="utf-8").split("# --- States", 1)[0]
     path = tmp_path / f"{graph}.trig"
-    path.write_text(head + "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n" + RESERVED[graph] + "\n"
-                    + 'GRAPH src:fixture-page { id:fixture-organisation a mmd:InternationalOrganisation ; rdfs:label "FO"@en . }\n')
+    path.write_text(
+        head
+        + "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        + RESERVED[graph]
+        + "\n"
+        + 'GRAPH src:fixture-page { id:fixture-organisation a mmd:InternationalOrganisation ; rdfs:label "FO"@en . }\n'
+    )
     try:
         report = mmdgraph.validate(files=[path])
     except mmdgraph.InputError:

@@ -65,7 +65,11 @@ def test_meeting_roles_are_every_stated_role_once(store, db):
 
 
 def test_foreign_keys_are_declared_and_hold(db):
-    fks = {(t, r[3], r[2], r[4]) for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'") for r in db.execute(f"PRAGMA foreign_key_list({t})")}
+    fks = {
+        (t, r[3], r[2], r[4])
+        for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        for r in db.execute(f"PRAGMA foreign_key_list({t})")
+    }
     assert ("meeting_roles", "meeting", "meetings", "iri") in fks
     assert ("meeting_roles", "agent", "agents", "iri") in fks
     assert ("memberships", "member", "agents", "iri") in fks
@@ -100,7 +104,9 @@ def test_views(db):
     assert set(VIEWS) <= {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='view'")}
     n_meetings = db.execute("SELECT COUNT(*) FROM meetings").fetchone()[0]
     assert db.execute("SELECT COUNT(*) FROM meetings_with_roles").fetchone()[0] == n_meetings
-    row = db.execute("SELECT hosts, co_chairs FROM meetings_with_roles WHERE iri = ?", (ID + "mc-2014-rome",)).fetchone()
+    row = db.execute(
+        "SELECT hosts, co_chairs FROM meetings_with_roles WHERE iri = ?", (ID + "mc-2014-rome",)
+    ).fetchone()
     assert row[0] == "Italy"
     top = db.execute("SELECT iso_alpha3 FROM state_meeting_roles LIMIT 5").fetchall()
     assert ("FRA",) in top
@@ -137,7 +143,10 @@ GRAPH src:x { id:rec-1 a mmd:Recommendation ; mmd:adoptedAt id:no-such-meeting .
 """,
         encoding="utf-8",
     )
-    with pytest.raises(InputError, match=r"recommendations\.adopted_at -> meetings\.iri: https://w3id.org/mmdgraph/id/no-such-meeting is not in meetings"):
+    with pytest.raises(
+        InputError,
+        match=r"recommendations\.adopted_at -> meetings\.iri: https://w3id.org/mmdgraph/id/no-such-meeting is not in meetings",
+    ):
         tables(tmp_path / "out", store=mmdgraph.load([bad]))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.trig"]
 

@@ -31,10 +31,14 @@ def readme_blocks(store) -> dict[str, str]:
     counts += [f"| states with a French name | {s['totals']['states with a French name']} |"]
     counts += [f"| statements in source graphs | {s['totals']['statements in source graphs']} |"]
     e = s["evidence"]
-    counts += [f"| **records with their source's own words (evidence)** | **{e['with evidence']} of {e['records']} ({100 * e['share']:.1f}%)** |"]
+    counts += [
+        f"| **records with their source's own words (evidence)** | **{e['with evidence']} of {e['records']} ({100 * e['share']:.1f}%)** |"
+    ]
     cat = ["| query | the question it answers | parameters |", "|---|---|---|"]
     for q in catalogue():
-        params = ", ".join(f"`{p.name}` ({p.type}" + (f", default {p.default})" if p.default else ")") for p in q.params)
+        params = ", ".join(
+            f"`{p.name}` ({p.type}" + (f", default {p.default})" if p.default else ")") for p in q.params
+        )
         cat.append(f"| [`{q.name}`](queries/{q.name}.rq) | {q.question} | {params or '–'} |")
     return {"stats": "\n".join(counts), "queries": "\n".join(cat)}
 
@@ -59,7 +63,11 @@ def after_values(store) -> dict[str, str]:
 
 def replace_after(text: str, values: dict[str, str]) -> str:
     for name, value in values.items():
-        text, n = re.subn(rf"(<!-- after:{name} -->).*?(<!-- /after -->)", lambda m: m.group(1) + value + m.group(2), text)
+        text, n = re.subn(
+            rf"(<!-- after:{name} -->).*?(<!-- /after -->)",
+            lambda m, value=value: m.group(1) + value + m.group(2),
+            text,
+        )
         if n != 1:
             raise SystemExit(f"README.md has no <!-- after:{name} --> value")
     return text
@@ -68,7 +76,7 @@ def replace_after(text: str, values: dict[str, str]) -> str:
 def replace_blocks(text: str, blocks: dict[str, str]) -> str:
     for name, body in blocks.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
-        text, n = pattern.subn(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+        text, n = pattern.subn(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
         if n != 1:
             raise SystemExit(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> block")
     return text

@@ -35,7 +35,9 @@ True
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
 
 from ..errors import UsageError
 from .builder import Builder
@@ -46,20 +48,54 @@ from .period import SEP
 from .registry import RANKED, VIEWS, View, views
 from .writers import FORMATS, WRITERS, to_gexf, to_graphml, to_html, to_json
 
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from ..store import Result, Store
+
 _Builder = Builder  # the name measures_table's builder had before the package
 
 __all__ = [
-    "FORMATS", "MEASURE_COLUMNS", "OTHER", "RANKED", "REGION_COLOURS", "SEP", "TOP_PER_PERIOD", "TYPE_COLOURS",
-    "VIEWS", "WRITERS", "Builder", "View", "canonical", "centrality", "colour", "colour_group", "draw",
-    "measures_table", "network", "sides_layout", "to_gexf", "to_graphml", "to_html", "to_json", "views",
+    "FORMATS",
+    "MEASURE_COLUMNS",
+    "OTHER",
+    "RANKED",
+    "REGION_COLOURS",
+    "SEP",
+    "TOP_PER_PERIOD",
+    "TYPE_COLOURS",
+    "VIEWS",
+    "WRITERS",
+    "Builder",
+    "View",
+    "canonical",
+    "centrality",
+    "colour",
+    "colour_group",
+    "draw",
+    "measures_table",
+    "network",
+    "sides_layout",
+    "to_gexf",
+    "to_graphml",
+    "to_html",
+    "to_json",
+    "views",
 ]
 
 # The query strings the module had (LEADS, ...) are files now: read on demand, prefixes included.
-_QUERY_NAMES = {"LEADS": "leads", "MEMBERSHIPS": "memberships", "THEME_LINKS": "theme-links", "AGENTS": "agents",
-                "MEETINGS": "meetings", "CONCEPTS": "concepts", "PERIODS": "periods"}
+_QUERY_NAMES = {
+    "LEADS": "leads",
+    "MEMBERSHIPS": "memberships",
+    "THEME_LINKS": "theme-links",
+    "AGENTS": "agents",
+    "MEETINGS": "meetings",
+    "CONCEPTS": "concepts",
+    "PERIODS": "periods",
+}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> str:
     if name in _QUERY_NAMES:
         from .sparql import query_file
 
@@ -67,17 +103,87 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+@overload
+def network(
+    view: str,
+    *,
+    format: None = None,
+    output: None = None,
+    start: _dt.date | str | None = None,
+    end: _dt.date | str | None = None,
+    measures: Literal[False] = False,
+    store: Store | None = None,
+    endpoint: str | None = None,
+) -> nx.Graph: ...
+
+
+@overload
+def network(
+    view: str,
+    *,
+    format: None = None,
+    output: None = None,
+    start: _dt.date | str | None = None,
+    end: _dt.date | str | None = None,
+    measures: Literal[True],
+    store: Store | None = None,
+    endpoint: str | None = None,
+) -> Result: ...
+
+
+@overload
+def network(
+    view: str,
+    *,
+    format: str,
+    output: None = None,
+    start: _dt.date | str | None = None,
+    end: _dt.date | str | None = None,
+    measures: Literal[False] = False,
+    store: Store | None = None,
+    endpoint: str | None = None,
+) -> bytes: ...
+
+
+@overload
+def network(
+    view: str,
+    *,
+    format: str,
+    output: Path | str,
+    start: _dt.date | str | None = None,
+    end: _dt.date | str | None = None,
+    measures: Literal[False] = False,
+    store: Store | None = None,
+    endpoint: str | None = None,
+) -> Path: ...
+
+
+@overload
 def network(
     view: str,
     *,
     format: str | None = None,
     output: Path | str | None = None,
-    start=None,
-    end=None,
+    start: _dt.date | str | None = None,
+    end: _dt.date | str | None = None,
     measures: bool = False,
-    store=None,
+    store: Store | None = None,
     endpoint: str | None = None,
-):
+) -> nx.Graph | Result | bytes | Path: ...
+
+
+def network(
+    view: str,
+    *,
+    format: str | None = None,
+    output: Path | str | None = None,
+    start: _dt.date | str | None = None,
+    end: _dt.date | str | None = None,
+    measures: bool = False,
+    store: Store | None = None,
+    endpoint: str | None = None,
+) -> nx.Graph | Result | bytes | Path:
     """Build a network view of the graph.
 
     Returns the networkx graph; with ``measures=True`` a :class:`mmdgraph.store.Result` table

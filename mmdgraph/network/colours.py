@@ -3,6 +3,9 @@ anything else grey."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 REGION_COLOURS = {  # Africa in warm tones, Europe in blue: the dialogue's two sides at a glance
     "Africa": "#e08214",
     "North Africa": "#d73027",
@@ -25,7 +28,7 @@ TYPE_COLOURS = {
 OTHER = "#999999"
 
 
-def colour_group(attrs: dict) -> str:
+def colour_group(attrs: Mapping[str, Any]) -> str:
     """The legend entry a node belongs to: a state's region, else its type.
 
     >>> colour_group({"type": "state", "region": "Europe"}), colour_group({"type": "meeting"})

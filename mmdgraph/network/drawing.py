@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from .colours import colour, colour_group
 from .measures import canonical
 
+if TYPE_CHECKING:
+    import networkx as nx
+    from matplotlib.axes import Axes
 
-def sides_layout(G) -> dict:
+
+def sides_layout(G: nx.Graph) -> dict[Any, tuple[float, float]]:
     """Africa on the left half of a circle, Europe on the right, others at the bottom; each
     side ordered by region then label, so labels do not collide and cross-side links show."""
 
-    def side(n):
+    def side(n: Any) -> str:
         a = G.nodes[n]
         return a.get("side") or ("Africa" if "Africa" in str(a.get("region", "")) else "other")
 
-    def order(n):
+    def order(n: Any) -> tuple[str, str]:
         return str(G.nodes[n].get("region", "")), str(G.nodes[n].get("label", n))
 
     groups = {s: sorted((n for n in G if side(n) == s), key=order) for s in ("Africa", "Europe", "other")}
-    pos = {}
+    pos: dict[Any, tuple[float, float]] = {}
     arcs = {"Africa": (100, 260), "Europe": (80, -80), "other": (250, 290)}
     for s, nodes in groups.items():
         a0, a1 = arcs[s]
@@ -30,7 +35,9 @@ def sides_layout(G) -> dict:
     return pos
 
 
-def draw(G, ax=None, title: str | None = None, layout: str | None = None, label_size: int = 11):
+def draw(
+    G: nx.Graph, ax: Axes | None = None, title: str | None = None, layout: str | None = None, label_size: int = 11
+) -> Axes:
     """Draw a view with matplotlib: nodes coloured by region (states) or type, sized by
     (weighted) degree, labelled beside the node, with a legend. Returns the matplotlib Axes.
 
@@ -52,16 +59,31 @@ def draw(G, ax=None, title: str | None = None, layout: str | None = None, label_
     groups = {n: colour_group(G.nodes[n]) for n in G}
     weights = [a.get("weight", 1) for _, _, a in G.edges(data=True)]
     nx.draw_networkx_edges(G, pos, ax=ax, width=[1 + 1.8 * (w - 1) for w in weights], edge_color="#8c8c8c", alpha=0.8)
-    nx.draw_networkx_nodes(G, pos, ax=ax, nodelist=list(G), node_color=[colour(groups[n]) for n in G],
-                           node_size=[size[n] for n in G], edgecolors="white", linewidths=1.5)
+    nx.draw_networkx_nodes(
+        G,
+        pos,
+        ax=ax,
+        nodelist=list(G),
+        node_color=[colour(groups[n]) for n in G],
+        node_size=[size[n] for n in G],
+        edgecolors="white",
+        linewidths=1.5,
+    )
     for n, (x, y) in pos.items():
         label = str(G.nodes[n].get("label", n))
         label = label if len(label) <= 40 else label[:39] + "…"
         gap = math.sqrt(size[n]) / 2 + 3  # the marker's radius in points, and a little air
         side = -1 if (layout == "sides" and x < -0.05) else 1
-        ax.annotate(label, (x, y), xytext=(side * gap, 0), textcoords="offset points", va="center",
-                    ha="right" if side < 0 else "left", fontsize=label_size,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(side * gap, 0),
+            textcoords="offset points",
+            va="center",
+            ha="right" if side < 0 else "left",
+            fontsize=label_size,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+        )
     if layout == "sides":
         for text, x in (("AFRICA", -1.0), ("EUROPE", 1.0)):
             ax.annotate(text, (x, 1.12), ha="center", fontsize=label_size + 1, color="#555555", weight="bold")
@@ -70,8 +92,14 @@ def draw(G, ax=None, title: str | None = None, layout: str | None = None, label_
         for (u, v), w in nx.get_edge_attributes(G, "weight").items():
             if w > 1:
                 (x1, y1), (x2, y2) = pos[u], pos[v]
-                ax.annotate(str(w), ((x1 + x2) / 2, (y1 + y2) / 2), ha="center", va="center", fontsize=label_size - 1,
-                            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#8c8c8c"})
+                ax.annotate(
+                    str(w),
+                    ((x1 + x2) / 2, (y1 + y2) / 2),
+                    ha="center",
+                    va="center",
+                    fontsize=label_size - 1,
+                    bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#8c8c8c"},
+                )
     handles = [Line2D([], [], marker="o", ls="", ms=11, color=colour(g), label=g) for g in sorted(set(groups.values()))]
     if layout == "sides":  # the lower right corner is free
         ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=label_size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -10,13 +11,31 @@ from ..namespaces import XSD
 from ..store import Result
 from .period import EARLIEST, LATEST, literal
 
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .builder import Builder
+
 #: How many nodes each framework period ranks in the measures table.
 TOP_PER_PERIOD = 5
-MEASURE_COLUMNS = ["period", "periodStart", "periodEnd", "rank", "node", "label", "type", "region",
-                   "degree", "weightedDegree", "degreeCentrality", "betweenness", "community"]
+MEASURE_COLUMNS = [
+    "period",
+    "periodStart",
+    "periodEnd",
+    "rank",
+    "node",
+    "label",
+    "type",
+    "region",
+    "degree",
+    "weightedDegree",
+    "degreeCentrality",
+    "betweenness",
+    "community",
+]
 
 
-def canonical(G):
+def canonical(G: nx.Graph) -> nx.Graph:
     """A copy of G with nodes and edges in sorted order. Layouts and Louvain depend on the
     order, and a subgraph view iterates in hash order, which changes from run to run."""
     H = G.__class__()
@@ -26,7 +45,7 @@ def canonical(G):
     return H
 
 
-def centrality(G) -> dict[str, dict]:
+def centrality(G: nx.Graph) -> dict[str, dict[str, Any]]:
     """Degree, weighted degree, degree centrality, betweenness and community of every node.
 
     Communities: Louvain (networkx, weighted, fixed seed), numbered from the largest.
@@ -57,33 +76,39 @@ def centrality(G) -> dict[str, dict]:
     }
 
 
-def _measure_rows(G, period: str, lo: _dt.date, hi: _dt.date, only: str | None, top: int | None) -> list[tuple]:
+def _measure_rows(
+    G: nx.Graph, period: str, lo: _dt.date, hi: _dt.date, only: str | None, top: int | None
+) -> list[tuple[ox.NamedNode | ox.Literal | None, ...]]:
     measures = centrality(G)
     nodes = [n for n in G if only is None or G.nodes[n].get("type") == only]
-    nodes.sort(key=lambda n: (-measures[n]["degreeCentrality"], -measures[n]["betweenness"], G.nodes[n].get("label", n), n))
+    nodes.sort(
+        key=lambda n: (-measures[n]["degreeCentrality"], -measures[n]["betweenness"], G.nodes[n].get("label", n), n)
+    )
     integer, decimal = ox.NamedNode(XSD + "integer"), ox.NamedNode(XSD + "decimal")
-    rows = []
+    rows: list[tuple[ox.NamedNode | ox.Literal | None, ...]] = []
     for rank, n in enumerate(nodes[:top] if top else nodes, 1):
         m, a = measures[n], G.nodes[n]
-        rows.append((
-            ox.Literal(period),
-            None if lo == EARLIEST else literal(lo),
-            None if hi == LATEST else literal(hi),
-            ox.Literal(str(rank), datatype=integer),
-            ox.NamedNode(n) if "|" not in n else ox.Literal(n),
-            ox.Literal(str(a.get("label", n))),
-            ox.Literal(str(a.get("type", ""))),
-            ox.Literal(a["region"]) if a.get("region") else None,
-            ox.Literal(str(m["degree"]), datatype=integer),
-            ox.Literal(str(int(m["weightedDegree"])), datatype=integer),
-            ox.Literal(f"{m['degreeCentrality']:.4f}", datatype=decimal),
-            ox.Literal(f"{m['betweenness']:.4f}", datatype=decimal),
-            ox.Literal(str(m["community"]), datatype=integer),
-        ))
+        rows.append(
+            (
+                ox.Literal(period),
+                None if lo == EARLIEST else literal(lo),
+                None if hi == LATEST else literal(hi),
+                ox.Literal(str(rank), datatype=integer),
+                ox.NamedNode(n) if "|" not in n else ox.Literal(n),
+                ox.Literal(str(a.get("label", n))),
+                ox.Literal(str(a.get("type", ""))),
+                ox.Literal(a["region"]) if a.get("region") else None,
+                ox.Literal(str(m["degree"]), datatype=integer),
+                ox.Literal(str(int(m["weightedDegree"])), datatype=integer),
+                ox.Literal(f"{m['degreeCentrality']:.4f}", datatype=decimal),
+                ox.Literal(f"{m['betweenness']:.4f}", datatype=decimal),
+                ox.Literal(str(m["community"]), datatype=integer),
+            )
+        )
     return rows
 
 
-def measures_table(builder, view: str, lo: _dt.date, hi: _dt.date) -> Result:
+def measures_table(builder: Builder, view: str, lo: _dt.date, hi: _dt.date) -> Result:
     """Every node of the whole period (``period`` "all"), then the most central nodes of the
     view's actor type (states; themes for ``themes``) in each framework period.
 

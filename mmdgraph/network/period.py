@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -22,7 +24,7 @@ SEP = "; "
 XSD_DATE = ox.NamedNode(XSD + "date")
 
 
-def day(value, name: str) -> _dt.date | None:
+def day(value: object, name: str) -> _dt.date | None:
     """A day from a ``datetime.date`` or YYYY-MM-DD text; None for no value."""
     if value is None or value == "":
         return None
@@ -38,7 +40,7 @@ def day(value, name: str) -> _dt.date | None:
         raise UsageError(f"{name}: {err}") from None
 
 
-def bounds(start, end) -> tuple[_dt.date, _dt.date]:
+def bounds(start: object, end: object) -> tuple[_dt.date, _dt.date]:
     """The period's first and last day, EARLIEST/LATEST where it is open."""
     lo, hi = day(start, "--from"), day(end, "--to")
     lo, hi = lo or EARLIEST, hi or LATEST
@@ -52,9 +54,15 @@ def literal(d: _dt.date) -> ox.Literal:
     return ox.Literal(d.isoformat(), datatype=XSD_DATE)
 
 
-def text(term) -> str | None:
+def text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str | None:
     """A term's value (an IRI or a literal's lexical form); None for an unbound variable."""
     return None if term is None else term.value
+
+
+def bound(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
+    """The value of a term the query always binds (outside any OPTIONAL)."""
+    assert term is not None, "a variable the query always binds is unbound"
+    return term.value
 
 
 def interval(start: str | None, end: str | None) -> str:
@@ -76,11 +84,11 @@ def intervals(value: str | None) -> list[tuple[str | None, str | None]]:
     return out
 
 
-def join(values) -> str:
+def join(values: Iterable[str | None]) -> str:
     """The non-empty values, sorted and ``; ``-joined."""
     return SEP.join(sorted(v for v in values if v))
 
 
-def clean(attrs: dict) -> dict:
+def clean(attrs: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values: a missing attribute reads better in Gephi than an empty string."""
     return {k: v for k, v in attrs.items() if v is not None and v != ""}

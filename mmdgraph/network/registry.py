@@ -10,13 +10,18 @@ holds, which queries it runs and which function builds it. To add a view: write 
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..namespaces import MMD, PROV, SKOS, compact
-from .builder import NODE_QUERIES
-from .period import SEP, clean, interval, join, text
+from .builder import NODE_QUERIES, Builder
+from .period import SEP, bound, clean, interval, join, text
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Joined by several roles: keep the order people read ("host" after the leading roles).
 _ROLE_ORDER = {"chair": 0, "co-chair": 1, "host": 2}
@@ -37,14 +42,14 @@ class View:
     name: str
     description: str
     #: ``build(builder, lo, hi)`` -> networkx.Graph of the relationships in [lo, hi].
-    build: Callable
+    build: Callable[[Builder, _dt.date, _dt.date], nx.Graph]
     #: The queries/network/<name>.rq files it reads: its relationships', then the nodes'.
     queries: tuple[str, ...]
     #: The node type ranked in the "most central per period" rows of the measures table.
     ranked: str = "state"
 
 
-def participation(b, lo, hi):
+def participation(b: Builder, lo: _dt.date, hi: _dt.date) -> nx.Graph:
     """States and organisations -- meetings: one edge per agent and meeting, with its roles."""
     import networkx as nx
 
@@ -63,7 +68,7 @@ def participation(b, lo, hi):
     return G
 
 
-def co_chair(b, lo, hi):
+def co_chair(b: Builder, lo: _dt.date, hi: _dt.date) -> nx.Graph:
     """Leaders -- leaders of the same meeting, weighted by the meetings they led together."""
     import networkx as nx
 
@@ -88,8 +93,13 @@ def co_chair(b, lo, hi):
             for c in agents[i + 1 :]:
                 pairs[(a, c)].append(meeting)
     for agent in sorted(led):
-        b.add_node(G, agent, meetingsLed=led[agent]["meetingsLed"], chaired=led[agent]["chaired"],
-                   coChaired=led[agent]["coChaired"])
+        b.add_node(
+            G,
+            agent,
+            meetingsLed=led[agent]["meetingsLed"],
+            chaired=led[agent]["chaired"],
+            coChaired=led[agent]["coChaired"],
+        )
     for (a, c), together in sorted(pairs.items()):
         together.sort(key=lambda m: (meetings.get(m, {}).get("start", ""), m))
         info = [meetings.get(m, {}) for m in together]
@@ -111,16 +121,17 @@ def co_chair(b, lo, hi):
     return G
 
 
-def governance(b, lo, hi):
+def governance(b: Builder, lo: _dt.date, hi: _dt.date) -> nx.Graph:
     """Members -- the dialogue's bodies, one body node per body and role."""
     import networkx as nx
 
     nodes = b.nodes()
     edges: dict[tuple[str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
     groups: dict[str, tuple[str, str, str]] = {}
-    spans: dict[tuple[str, str], dict[str, tuple]] = defaultdict(dict)
+    spans: dict[tuple[str, str], dict[str, tuple[str | None, str | None]]] = defaultdict(dict)
     for r in b.select("memberships", lo, hi).rows:
-        _, _, membership, member, body, role, role_label, start, end, sday, eday, attested, src = map(text, r)
+        membership, member, body, role = (bound(t) for t in r[2:6])
+        role_label, start, end, sday, eday, attested, src = map(text, r[6:])
         group = f"{body}|{role.rsplit('/', 1)[-1]}"
         groups[group] = (body, role, role_label or compact(role))
         e = edges[(member, group)]
@@ -161,14 +172,15 @@ def governance(b, lo, hi):
     return G
 
 
-def themes(b, lo, hi):
+def themes(b: Builder, lo: _dt.date, hi: _dt.date) -> nx.Graph:
     """Meetings -- themes -- pillars/domains -- frameworks -- the conferences that adopted them."""
     import networkx as nx
 
     nodes = b.nodes()
     edges: dict[tuple[str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for r in b.select("theme-links", lo, hi).rows:
-        _, _, a, p, c, when, src = map(text, r)
+        a, p, c, when = (bound(t) for t in r[2:6])
+        src = text(r[6])
         e = edges[(a, c)]
         e["relation"].add(_RELATIONS[p])
         e["when"].add(when)
@@ -178,17 +190,17 @@ def themes(b, lo, hi):
     for (a, c), e in sorted(edges.items()):
         b.add_node(G, a)
         b.add_node(G, c)
-        when = [nodes.get(w, {}) for w in sorted(e["when"])]
-        starts = [w["start"] for w in when if w.get("start")]
-        ends = [w["end"] for w in when if w.get("end")]
+        dated = [nodes.get(w, {}) for w in sorted(e["when"])]
+        starts = [w["start"] for w in dated if w.get("start")]
+        ends = [w["end"] for w in dated if w.get("end")]
         relation = join(e["relation"])
         attrs = {
             "role": relation,
             "label": relation,
-            "date": join({w["date"] for w in when if w.get("date")}),
+            "date": join({w["date"] for w in dated if w.get("date")}),
             "start": min(starts) if starts else None,
             "end": max(ends) if ends else None,
-            "period": SEP.join(interval(w.get("start"), w.get("end")) for w in when if w.get("start") or w.get("end")),
+            "period": SEP.join(interval(w.get("start"), w.get("end")) for w in dated if w.get("start") or w.get("end")),
             "sources": join(e["sources"]),
         }
         G.add_edge(a, c, **clean(attrs))
@@ -198,14 +210,31 @@ def themes(b, lo, hi):
 VIEWS: dict[str, View] = {
     v.name: v
     for v in (
-        View("participation", "States and organisations linked to the meetings they hosted, chaired or co-chaired.",
-             participation, ("leads", *NODE_QUERIES)),
-        View("co-chair", "States and organisations that led meetings together (chair or co-chair), weighted by meetings.",
-             co_chair, ("leads", *NODE_QUERIES)),
-        View("governance", "Members of the dialogue's bodies over time: chair, steering committee, partners, observers, secretariat.",
-             governance, ("memberships", *NODE_QUERIES)),
-        View("themes", "Meetings, their themes, the pillars and domains the themes fall under, and the frameworks.",
-             themes, ("theme-links", *NODE_QUERIES), ranked="theme"),
+        View(
+            "participation",
+            "States and organisations linked to the meetings they hosted, chaired or co-chaired.",
+            participation,
+            ("leads", *NODE_QUERIES),
+        ),
+        View(
+            "co-chair",
+            "States and organisations that led meetings together (chair or co-chair), weighted by meetings.",
+            co_chair,
+            ("leads", *NODE_QUERIES),
+        ),
+        View(
+            "governance",
+            "Members of the dialogue's bodies over time: chair, steering committee, partners, observers, secretariat.",
+            governance,
+            ("memberships", *NODE_QUERIES),
+        ),
+        View(
+            "themes",
+            "Meetings, their themes, the pillars and domains the themes fall under, and the frameworks.",
+            themes,
+            ("theme-links", *NODE_QUERIES),
+            ranked="theme",
+        ),
     )
 }
 #: The node type ranked in the "most central per period" rows of the measures table, per view.
