@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup release test generated
+.PHONY: setup release test generated lint typecheck
 setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,15 @@ release: setup
 
 test: setup
 	./scripts/test
+
+# Ruff (rules and line length in pyproject.toml) over the code, tests, benchmarks and scripts.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy over mmdgraph/ (not yet clean: see CHANGELOG.md; not part of CI until it is).
+typecheck: setup
+	$(BIN)/mypy
 
 # Every generated file, rebuilt from the hand-edited sources (graph/, queries/, curation/):
 # French state names, expected query results and README counts, docs/coverage.md, figures.

@@ -288,8 +288,17 @@ class Writer:
         self.out.write("\n" + "".join(f"{subject} {p} {o} .\n" for p, o in pairs))
 
     def graph(self, name: str, subjects: list[tuple[str, list[tuple[str, str]]]]) -> None:
-        """One ``GRAPH name { ... }`` block: subjects with (predicate, object) pairs, grouped."""
+        """One ``GRAPH name { ... }`` block: subjects with (predicate, object) pairs, grouped.
+
+        In a source's graph every subject carries that source's words (``mmd:quote``, the QC
+        check missing-evidence): a made-up sentence naming it, where the generator gave none.
+        """
         lines = [f"\nGRAPH {name} {{\n"]
+        if name.startswith("src:"):
+            subjects = [
+                (s, pairs if any(p == "mmd:quote" for p, _ in pairs) else [*pairs, ("mmd:quote", lit(f"Synthetic words about {s}."))])
+                for s, pairs in subjects
+            ]
         for subject, pairs in subjects:
             parts, last = [], None
             for p, o in pairs:
@@ -767,6 +776,8 @@ class Dialogue:
                             ("a", "mmd:Recommendation"),
                             ("rdfs:label", lit(f"Recommendation {j} of the {label}")),
                             ("dcterms:issued", start),
+                            ("mmd:adoptedAt", iri),
+                            ("schema:position", str(j)),
                             ("mmd:pillar", rng.choice(components)),
                         ],
                     )
@@ -798,7 +809,7 @@ class Dialogue:
         elif fault == "undeclared-source":
             declare_report = False
         elif fault == "unsourced-statement":
-            w.outside(iri, [("mmd:quote", string(label))])
+            w.outside(iri, [("mmd:quote", lit(label))])
         # The report of the meeting, issued when it ended (so it may report it as held).
         issued = dates.precise(*end_day, "date") if end_day else start
         report = f"src:synth-{self.code}-{kind}-{year}-{k}"

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -67,7 +67,14 @@ def percentile(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
 
 
-def run_load(url: str, clients: int = 20, seconds: float = 60.0, queries: list[str] | None = None, runaway: bool = True, runaways: int = 2) -> dict:
+def run_load(
+    url: str,
+    clients: int = 20,
+    seconds: float = 60.0,
+    queries: list[str] | None = None,
+    runaway: bool = True,
+    runaways: int = 2,
+) -> dict:
     """Drive ``clients`` threads against ``url`` for ``seconds``, with ``runaways`` clients
     sending runaway queries the whole time (none if ``runaway`` is False); returns the figures."""
     queries = queries or canned_texts()
@@ -134,7 +141,9 @@ def start_server(timeout: float, workers: int | None = None) -> tuple[subprocess
     """Start ``mmdgraph serve`` on a free loopback port; returns the process and its query URL."""
     exe = Path(sys.executable).with_name("mmdgraph")
     extra = ["--workers", str(workers)] if workers else []
-    proc = subprocess.Popen([str(exe), "serve", "--port", "0", "--timeout", str(timeout), *extra], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", "0", "--timeout", str(timeout), *extra], stderr=subprocess.PIPE, text=True
+    )
     for line in proc.stderr:
         m = re.search(r"listening on (http://\S+/query)", line)
         if m:
@@ -163,9 +172,11 @@ def main(argv=None) -> int:
         if proc is not None:
             proc.terminate()  # our own child, by its pid
             proc.wait(30)
-    figures["machine"] = f"{platform.machine()}, {platform.system()} {platform.release()}, {__import__('os').cpu_count()} CPUs, Python {platform.python_version()}"
+    figures["machine"] = (
+        f"{platform.machine()}, {platform.system()} {platform.release()}, {__import__('os').cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     figures["load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
-    figures["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    figures["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
@@ -175,7 +186,9 @@ def main(argv=None) -> int:
         print(f"latency ms: p50 {lat['p50']}  p90 {lat['p90']}  p99 {lat['p99']}  max {lat['max']}")
         if "runaways" in figures:
             r = figures["runaways"]
-            print(f"runaways: {r['clients']} clients sent {r['sent']}: statuses {r['statuses']}; p50 {r['seconds_p50']} s, max {r['seconds_max']} s")
+            print(
+                f"runaways: {r['clients']} clients sent {r['sent']}: statuses {r['statuses']}; p50 {r['seconds_p50']} s, max {r['seconds_max']} s"
+            )
         print(f"{figures['machine']}; load average {figures['load_average']}; {figures['date']}")
     ok = figures["errors"] == 0 and all(k in ("503", "504") for k in figures.get("runaways", {}).get("statuses", {}))
     return 0 if ok else 1

@@ -53,10 +53,18 @@ def _void(store: EmbeddedStore, files: dict[str, tuple[str, int]], version: str)
     g.add((ds, RDF.type, vd.Dataset))
     g.add((ds, RDF.type, dcat.Dataset))
     g.add((ds, dct.title, Literal("mmdgraph: the Rabat Process knowledge graph", lang="en")))
-    g.add((ds, dct.description, Literal(
-        "States, organisations, meetings, chairs, frameworks and reported figures of the Euro-African "
-        "Dialogue on Migration and Development (Rabat Process) and the Africa-EU Migration and Mobility "
-        "Dialogue, every statement in the named graph of its source.", lang="en")))
+    g.add(
+        (
+            ds,
+            dct.description,
+            Literal(
+                "States, organisations, meetings, chairs, frameworks and reported figures of the Euro-African "
+                "Dialogue on Migration and Development (Rabat Process) and the Africa-EU Migration and Mobility "
+                "Dialogue, every statement in the named graph of its source.",
+                lang="en",
+            ),
+        )
+    )
     g.add((ds, dct.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
     g.add((ds, dcat.version, Literal(version)))
     g.add((ds, dct.conformsTo, URIRef(ONTOLOGY_IRI)))
@@ -69,12 +77,28 @@ def _void(store: EmbeddedStore, files: dict[str, tuple[str, int]], version: str)
     for c in s["classes"]:
         part = BNode()
         g.add((ds, vd.classPartition, part))
-        g.add((part, vd["class"], URIRef(c["class"].replace("mmd:", MMD)) if c["class"].startswith("mmd:") else Literal(c["class"])))
+        g.add(
+            (
+                part,
+                vd["class"],
+                URIRef(c["class"].replace("mmd:", MMD)) if c["class"].startswith("mmd:") else Literal(c["class"]),
+            )
+        )
         g.add((part, vd.entities, Literal(c["count"], datatype=XSD.integer)))
     for src in s["sources"]:
         sub = BNode()
         g.add((ds, vd.subset, sub))
-        g.add((sub, dct.source, URIRef(src["graph"].replace("src:", "https://w3id.org/mmdgraph/source/").replace("cur:", "https://w3id.org/mmdgraph/curation/"))))
+        g.add(
+            (
+                sub,
+                dct.source,
+                URIRef(
+                    src["graph"]
+                    .replace("src:", "https://w3id.org/mmdgraph/source/")
+                    .replace("cur:", "https://w3id.org/mmdgraph/curation/")
+                ),
+            )
+        )
         g.add((sub, vd.triples, Literal(src["statements"], datatype=XSD.integer)))
     for name, (media, size) in sorted(files.items()):
         dist = URIRef(base + name)
@@ -131,7 +155,9 @@ def _build_into(out: Path, store: EmbeddedStore, report) -> Path:
             data = serialize(store, fmt)
             (tmp / name).write_bytes(data)
             dumps[name] = (media, len(data))
-        (tmp / "context.jsonld").write_text(json.dumps(context(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "context.jsonld").write_text(
+            json.dumps(context(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         for src in [*paths.ontology_files(), paths.shapes_file()]:
             shutil.copy2(src, tmp / src.name)
         shutil.copytree(paths.queries_dir(), tmp / "queries", ignore=shutil.ignore_patterns("__pycache__"))

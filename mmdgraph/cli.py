@@ -11,6 +11,7 @@ import json
 import sys
 
 from .errors import MmdgraphError, UsageError, ValidationFailed
+from .export import JSONLD_CONTEXTS
 
 EXIT_CODES = """exit codes:
   0  success            1  the graph does not conform    2  unreadable input (file:line) or unwritable output
@@ -87,7 +88,9 @@ def cmd_queries(args) -> int:
         return 0
     lines = []
     for q in cat:
-        params = ", ".join(f"{p['name']}:{p['type']}" + (f"={p['default']}" if p["default"] else "") for p in q["params"])
+        params = ", ".join(
+            f"{p['name']}:{p['type']}" + (f"={p['default']}" if p["default"] else "") for p in q["params"]
+        )
         lines.append(f"{q['name']:<26} {q['title']}" + (f"  [{params}]" if params else ""))
     _out("\n".join(lines), None)
     return 0
@@ -104,7 +107,24 @@ def cmd_query(args) -> int:
 def cmd_export(args) -> int:
     from .export import export
 
-    _out(export(args.format), args.output)
+    _out(export(args.format, context=args.context), args.output)
+    return 0
+
+
+def cmd_site(args) -> int:
+    from .browse import site
+
+    done = site(args.output)
+    print(
+        f"{args.output}: {done['entities']} entity pages, {done['files']} files in {done['seconds']} s; open {args.output}/index.html"
+    )
+    return 0
+
+
+def cmd_tables(args) -> int:
+    from .tables import tables
+
+    print(tables(args.output, endpoint=args.endpoint))
     return 0
 
 
@@ -153,9 +173,18 @@ def cmd_network(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    serve(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows, cors=args.cors,
-          workers=args.workers, max_bytes=args.max_bytes, max_memory_mb=args.max_memory, short=args.short,
-          allow_hosts=args.allow_host or ())
+    serve(
+        host=args.host,
+        port=args.port,
+        timeout=args.timeout,
+        max_rows=args.max_rows,
+        cors=args.cors,
+        workers=args.workers,
+        max_bytes=args.max_bytes,
+        max_memory_mb=args.max_memory,
+        short=args.short,
+        allow_hosts=args.allow_host or (),
+    )
     return 0
 
 
@@ -196,79 +225,176 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = verb("validate", "SHACL-validate the graph (or the given files) and run the QC queries.",
-             "mmdgraph validate my-new-meetings.trig --with-graph", cmd_validate)
+    p = verb(
+        "validate",
+        "SHACL-validate the graph (or the given files) and run the QC queries.",
+        "mmdgraph validate my-new-meetings.trig --with-graph",
+        cmd_validate,
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="RDF files to validate instead of the shipped graph")
     p.add_argument("--with-graph", action="store_true", help="validate the files on top of the shipped graph")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--engine", choices=["turbo", "pyshacl"], default="turbo",
-                   help="SHACL engine: pyshacl-turbo (default, fast) or pySHACL (the reference); same report")
+    p.add_argument(
+        "--engine",
+        choices=["turbo", "pyshacl"],
+        default="turbo",
+        help="SHACL engine: pyshacl-turbo (default, fast) or pySHACL (the reference); same report",
+    )
 
     p = verb("queries", "List the canned queries: name, title, parameters.", "mmdgraph queries", cmd_queries)
     p.add_argument("--format", choices=["table", "json"], default="table")
 
-    p = verb("query", "Run a canned query (by name) or a query file and print its rows.",
-             "mmdgraph query meetings-in-country --param country=MLI --format csv", cmd_query)
+    p = verb(
+        "query",
+        "Run a canned query (by name) or a query file and print its rows.",
+        "mmdgraph query meetings-in-country --param country=MLI --format csv",
+        cmd_query,
+    )
     p.add_argument("name", metavar="NAME|FILE.rq")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH instead of stdout")
     p.add_argument("--endpoint", metavar="URL", help="run on a SPARQL 1.1 endpoint instead of the embedded store")
 
-    p = verb("export", "Write the whole graph in one RDF format (named-graph formats keep the provenance).",
-             "mmdgraph export --format trig -o mmdgraph.trig", cmd_export)
+    p = verb(
+        "export",
+        "Write the whole graph in one RDF format (named-graph formats keep the provenance).",
+        "mmdgraph export --format trig -o mmdgraph.trig",
+        cmd_export,
+    )
     p.add_argument("--format", choices=["turtle", "jsonld", "ntriples", "nquads", "trig", "xml"], default="turtle")
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH instead of stdout")
+    p.add_argument(
+        "--context",
+        choices=list(JSONLD_CONTEXTS),
+        default="embedded",
+        help="JSON-LD only: embed the context (default; reads offline) or name the published one (remote)",
+    )
 
-    p = verb("build", "Validate, then write the release (all formats, context, VoID, docs, checksums).",
-             "mmdgraph build --out dist", cmd_build)
-    p.add_argument("--out", default="dist", metavar="DIR", help="parent folder of the versioned release (default: dist)")
+    p = verb(
+        "site",
+        "Write the static site: a page per entity with its sources and quotes, indexes, search.",
+        "mmdgraph site -o site/",
+        cmd_site,
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write (replaced atomically)")
+
+    p = verb(
+        "tables",
+        "Write flat tables: one CSV per kind of thing and a SQLite database (mmdgraph.sqlite).",
+        "mmdgraph tables -o tables/",
+        cmd_tables,
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="DIR", help="the folder to write (empty, or an earlier run's)"
+    )
+    p.add_argument("--endpoint", metavar="URL", help="read the graph from a SPARQL 1.1 endpoint")
+
+    p = verb(
+        "build",
+        "Validate, then write the release (all formats, context, VoID, docs, checksums).",
+        "mmdgraph build --out dist",
+        cmd_build,
+    )
+    p.add_argument(
+        "--out", default="dist", metavar="DIR", help="parent folder of the versioned release (default: dist)"
+    )
 
     p = verb("stats", "Counts per class and per source.", "mmdgraph stats", cmd_stats)
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--endpoint", metavar="URL", help="count on a SPARQL 1.1 endpoint")
 
-    p = verb("network", "Build a network view (participation, co-chair, governance, themes) for Gephi, D3 or a browser.",
-             "mmdgraph network co-chair --format gexf -o co-chair.gexf", cmd_network)
+    p = verb(
+        "network",
+        "Build a network view (participation, co-chair, governance, themes) for Gephi, D3 or a browser.",
+        "mmdgraph network co-chair --format gexf -o co-chair.gexf",
+        cmd_network,
+    )
     p.add_argument("view", choices=["participation", "co-chair", "governance", "themes"])
     p.add_argument("--format", choices=["graphml", "gexf", "json", "html"], default="graphml")
     p.add_argument("-o", "--output", metavar="PATH")
     p.add_argument("--from", dest="start", metavar="DATE", help="only relationships from this day (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", metavar="DATE", help="only relationships up to this day (YYYY-MM-DD)")
     p.add_argument("--measures", action="store_true", help="print degree, betweenness and communities instead")
-    p.add_argument("--table-format", choices=["table", "csv", "tsv", "json"], default="table", help="format of --measures")
+    p.add_argument(
+        "--table-format", choices=["table", "csv", "tsv", "json"], default="table", help="format of --measures"
+    )
     p.add_argument("--endpoint", metavar="URL", help="read the graph from a SPARQL 1.1 endpoint")
 
-    p = verb("serve", "Serve the graph read-only over the SPARQL 1.1 Protocol (loopback by default).",
-             "mmdgraph serve --port 7878", cmd_serve)
+    p = verb(
+        "serve",
+        "Serve the graph read-only over the SPARQL 1.1 Protocol (loopback by default).",
+        "mmdgraph serve --port 7878",
+        cmd_serve,
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7878)
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="query deadline (default 10)")
     p.add_argument("--max-rows", type=int, default=10000, help="result-size cap (default 10000)")
     p.add_argument("--cors", action="store_true", help="allow cross-origin requests (off by default)")
-    p.add_argument("--allow-host", action="append", metavar="NAME",
-                   help="also answer requests whose Host header is NAME (repeatable; default: loopback names only)")
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="NAME",
+        help="also answer requests whose Host header is NAME (repeatable; default: loopback names only)",
+    )
     p.add_argument("--workers", type=int, help="query worker processes, at least 2 (default: CPUs, at least 3)")
-    p.add_argument("--max-bytes", type=int, default=16 << 20, metavar="BYTES", help="answer-size cap in bytes (default 16 MiB)")
-    p.add_argument("--max-memory", type=int, default=1024, metavar="MIB", help="address space per worker in MiB, 0 for none (default 1024)")
-    p.add_argument("--short", type=float, default=1.0, metavar="SECONDS",
-                   help="a query running longer needs a long-query slot; all workers but one have one (default 1)")
+    p.add_argument(
+        "--max-bytes", type=int, default=16 << 20, metavar="BYTES", help="answer-size cap in bytes (default 16 MiB)"
+    )
+    p.add_argument(
+        "--max-memory",
+        type=int,
+        default=1024,
+        metavar="MIB",
+        help="address space per worker in MiB, 0 for none (default 1024)",
+    )
+    p.add_argument(
+        "--short",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="a query running longer needs a long-query slot; all workers but one have one (default 1)",
+    )
 
-    p = verb("publish", "Load the release into a SPARQL 1.1 store (Graph Store Protocol), atomically.",
-             "mmdgraph publish --endpoint http://127.0.0.1:7878/query   (Virtuoso: --endpoint http://HOST:8890/sparql --auth dba:PASSWORD)",
-             cmd_publish)
+    p = verb(
+        "publish",
+        "Load the release into a SPARQL 1.1 store (Graph Store Protocol), atomically.",
+        "mmdgraph publish --endpoint http://127.0.0.1:7878/query   (Virtuoso: --endpoint http://HOST:8890/sparql --auth dba:PASSWORD)",
+        cmd_publish,
+    )
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query endpoint")
-    p.add_argument("--store-url", metavar="URL", help="its Graph Store Protocol endpoint (default: guessed from --endpoint; "
-                   "'' for none: load with SPARQL Update)")
+    p.add_argument(
+        "--store-url",
+        metavar="URL",
+        help="its Graph Store Protocol endpoint (default: guessed from --endpoint; "
+        "'' for none: load with SPARQL Update)",
+    )
     p.add_argument("--update-url", metavar="URL", help="its SPARQL Update endpoint (default: guessed from --endpoint)")
-    p.add_argument("--graph", metavar="IRI", help="the graph receiving the merged copy readers use as default graph "
-                   "(default: https://w3id.org/mmdgraph/graph/merged); the source graphs keep their names")
-    p.add_argument("--from", dest="source", metavar="PATH", help="publish a release folder (dist/<version>/) or an .nq/.trig file "
-                   "instead of the shipped graph (which is validated first)")
+    p.add_argument(
+        "--graph",
+        metavar="IRI",
+        help="the graph receiving the merged copy readers use as default graph "
+        "(default: https://w3id.org/mmdgraph/graph/merged); the source graphs keep their names",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="PATH",
+        help="publish a release folder (dist/<version>/) or an .nq/.trig file "
+        "instead of the shipped graph (which is validated first)",
+    )
     p.add_argument("--auth", metavar="USER:PASSWORD", help="HTTP credentials (Basic or Digest, as the server asks)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default 60)")
-    p.add_argument("--retries", type=int, default=3, help="retries per request on connection failures, timeouts, 502/503/504 (default 3)")
-    p.add_argument("--force", action="store_true", help="send every graph, even those the store already holds unchanged")
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        help="retries per request on connection failures, timeouts, 502/503/504 (default 3)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="send every graph, even those the store already holds unchanged"
+    )
     return top
 
 
@@ -283,14 +409,18 @@ def main(argv: list[str] | None = None) -> int:
     except MmdgraphError as err:
         print(f"mmdgraph: error: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:  # the reader stopped (`| head`): not an error. Before OSError, its base.
+        # Point stdout at /dev/null so that Python's final flush does not complain either.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:  # an output that cannot be written (a folder, a missing parent)
         where = f"{err.filename}: " if err.filename else ""
         print(f"mmdgraph: error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

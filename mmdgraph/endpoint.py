@@ -113,7 +113,9 @@ def term_text(term) -> str:
     """
     if isinstance(term, ox.Literal):
         if re.search(r"\\[uU]", term.value):
-            raise UsageError(f"cannot send the value {term.value!r} to an endpoint: a backslash before u/U is ambiguous in SPARQL")
+            raise UsageError(
+                f"cannot send the value {term.value!r} to an endpoint: a backslash before u/U is ambiguous in SPARQL"
+            )
         return str(term)
     if isinstance(term, ox.NamedNode):
         return str(term)  # pyoxigraph has checked the IRI: no spaces, quotes, braces or backslashes
@@ -163,7 +165,9 @@ def with_dataset(query: str, default_graphs, named_graphs) -> str:
     _, at, has_from = _scan(query)
     if has_from:
         return query
-    clauses = [f"FROM <{ox.NamedNode(g).value}>" for g in default_graphs] + [f"FROM NAMED <{ox.NamedNode(g).value}>" for g in named_graphs]
+    clauses = [f"FROM <{ox.NamedNode(g).value}>" for g in default_graphs] + [
+        f"FROM NAMED <{ox.NamedNode(g).value}>" for g in named_graphs
+    ]
     return query[:at] + "\n".join(clauses) + "\n" + query[at:]
 
 
@@ -188,7 +192,7 @@ def bind_values(query: str, bindings: Mapping[str, object] | None) -> str:
     names = " ".join(f"?{n}" for n in bindings)
     terms = " ".join(term_text(t) for t in bindings.values())
     i = where_brace(query)
-    return f"{query[:i + 1]} VALUES ({names}) {{ ({terms}) }}{query[i + 1:]}"
+    return f"{query[: i + 1]} VALUES ({names}) {{ ({terms}) }}{query[i + 1 :]}"
 
 
 def projection(query: str) -> list[str] | None:
@@ -198,7 +202,9 @@ def projection(query: str) -> list[str] | None:
     >>> projection("PREFIX a: <http://e/> SELECT DISTINCT ?x (COUNT(?y) AS ?n) WHERE { ?x a:p ?y } GROUP BY ?x")
     ['x', 'n']
     """
-    m = re.search(r"(?<![?$\w])SELECT\b(.*?)((?<![?$\w])WHERE\b|(?<![?$\w])FROM\b|\{)", _strip(query), re.IGNORECASE | re.DOTALL)
+    m = re.search(
+        r"(?<![?$\w])SELECT\b(.*?)((?<![?$\w])WHERE\b|(?<![?$\w])FROM\b|\{)", _strip(query), re.IGNORECASE | re.DOTALL
+    )
     if not m:
         return None
     clause = re.sub(r"^\s*(DISTINCT|REDUCED)\b", "", m.group(1), flags=re.IGNORECASE)
@@ -220,7 +226,11 @@ def projection(query: str) -> list[str] | None:
 
 def _strip(query: str) -> str:
     """The query with comments, strings and IRIs blanked (to find its clauses)."""
-    return re.sub(r'#[^\r\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>', " ", query)
+    return re.sub(
+        r'#[^\r\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>',
+        " ",
+        query,
+    )
 
 
 # --- JSON results -> terms ----------------------------------------------------------------------
@@ -294,7 +304,10 @@ def network_error(url: str, err: BaseException, timeout: float | None = None) ->
         msg = "connection refused: no server listens at this address (is it running?)"
     elif isinstance(reason, (TimeoutError, socket.timeout)) or "timed out" in str(reason):
         msg = f"no answer within {timeout:g} s (timeout)" if timeout else "timed out"
-    elif isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or "closed" in str(reason).lower():
+    elif (
+        isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError))
+        or "closed" in str(reason).lower()
+    ):
         msg = f"the server closed the connection ({reason})"
     else:
         msg = f"cannot reach the endpoint: {redact(str(reason))}"
@@ -341,7 +354,7 @@ class EndpointStore(Store):
         def work():
             try:
                 box["raw"] = self._send(query)
-            except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+            except BaseException as err:
                 box["error"] = err
 
         worker = threading.Thread(target=work, name="mmdgraph-endpoint-request", daemon=True)
@@ -405,7 +418,9 @@ class EndpointStore(Store):
             named = sorted({r["named"]["value"] for r in rows if "named" in r})
             tokens = {r["token"]["value"] for r in rows if "token" in r}
         except (KeyError, TypeError, AttributeError):
-            raise EndpointError(f"{self.url}: the answer about the publication record has unexpected variables") from None
+            raise EndpointError(
+                f"{self.url}: the answer about the publication record has unexpected variables"
+            ) from None
         return default, named, (tokens.pop() if len(tokens) == 1 else None)
 
     def _token(self) -> str | None:
@@ -413,7 +428,9 @@ class EndpointStore(Store):
         try:
             return rows[0]["token"]["value"] if len(rows) == 1 else None
         except (KeyError, TypeError, AttributeError):
-            raise EndpointError(f"{self.url}: the answer about the publication record has unexpected variables") from None
+            raise EndpointError(
+                f"{self.url}: the answer about the publication record has unexpected variables"
+            ) from None
 
     def _bindings(self, data: dict) -> list:
         rows = data.get("results", {}).get("bindings") if isinstance(data.get("results"), dict) else None
@@ -452,7 +469,9 @@ class EndpointStore(Store):
             data = self._request(with_dataset(text, default, named))
             if record is None or record[2] is None or self._token() == record[2]:
                 return self._result(data, query)
-        raise EndpointError(f"{self.url}: the store was published again during each of {READ_ATTEMPTS} reads; try again")
+        raise EndpointError(
+            f"{self.url}: the store was published again during each of {READ_ATTEMPTS} reads; try again"
+        )
 
     def _result(self, data: dict, query: str) -> Result:
         head = data.get("head")
@@ -462,13 +481,17 @@ class EndpointStore(Store):
         rows = self._bindings(data)
         expected = projection(query)
         if expected is not None and columns != expected:
-            raise EndpointError(f"{self.url}: the answer has unexpected variables {columns}; the query selects {expected}")
+            raise EndpointError(
+                f"{self.url}: the answer has unexpected variables {columns}; the query selects {expected}"
+            )
         known = set(columns)
         try:
             out = []
             for b in rows:
                 if not set(b) <= known:
-                    raise EndpointError(f"{self.url}: the answer binds variables it does not declare: {sorted(set(b) - known)}")
+                    raise EndpointError(
+                        f"{self.url}: the answer binds variables it does not declare: {sorted(set(b) - known)}"
+                    )
                 out.append(tuple(json_term(b.get(c)) for c in columns))
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise EndpointError(f"{self.url}: the answer is not SELECT results ({err})") from None
@@ -487,7 +510,7 @@ class EndpointStore(Store):
 def _safe_read(err) -> bytes:
     try:
         return err.read()
-    except Exception:  # noqa: BLE001 - the body is only decoration for the message
+    except Exception:
         return b""
 
 

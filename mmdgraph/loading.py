@@ -19,7 +19,17 @@ import pyoxigraph as ox
 from . import paths
 from .dates import DATE_TYPES, first_day, last_day
 from .errors import InputError, UsageError
-from .namespaces import CATALOGUE_GRAPH, CONTEXT_IRI, DERIVED_GRAPH, MMD, ONTOLOGY_GRAPH, RDF, RDFS, SCHEMA, UNSOURCED_GRAPH
+from .namespaces import (
+    CATALOGUE_GRAPH,
+    CONTEXT_IRI,
+    DERIVED_GRAPH,
+    MMD,
+    ONTOLOGY_GRAPH,
+    RDF,
+    RDFS,
+    SCHEMA,
+    UNSOURCED_GRAPH,
+)
 from .store import EmbeddedStore, Store
 
 FORMATS = {
@@ -96,10 +106,20 @@ def _content_hidden(err: SyntaxError, path: Path, fmt: ox.RdfFormat) -> InputErr
     """A syntax error before the first statement: the file is not RDF, and the parser's message
     (which quotes the offending text) is not shown, only where it is."""
     located = _syntax_error(err, path)
-    name = {ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
-            ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML", ox.RdfFormat.JSON_LD: "JSON-LD"}.get(fmt, "RDF")
-    return InputError(f"syntax error: this is not {name} (the error comes before the first statement; "
-                      "the file's text is not shown)", path, located.line, located.column)
+    name = {
+        ox.RdfFormat.TURTLE: "Turtle",
+        ox.RdfFormat.TRIG: "TriG",
+        ox.RdfFormat.N_TRIPLES: "N-Triples",
+        ox.RdfFormat.N_QUADS: "N-Quads",
+        ox.RdfFormat.RDF_XML: "RDF/XML",
+        ox.RdfFormat.JSON_LD: "JSON-LD",
+    }.get(fmt, "RDF")
+    return InputError(
+        f"syntax error: this is not {name} (the error comes before the first statement; the file's text is not shown)",
+        path,
+        located.line,
+        located.column,
+    )
 
 
 def _starts_as_rdf(path: Path, fmt: ox.RdfFormat) -> bool:
@@ -170,7 +190,9 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
     except OSError as err:
         raise _unreadable(err, path) from None
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"larger than {MAX_INPUT_BYTES >> 20} MiB, mmdgraph's limit for an RDF/XML or JSON-LD file", path)
+        raise InputError(
+            f"larger than {MAX_INPUT_BYTES >> 20} MiB, mmdgraph's limit for an RDF/XML or JSON-LD file", path
+        )
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(data):
         # Internal entities expand ("billion laughs"); rdflib#327, LinkedDataHub#249.
         raise InputError("RDF/XML with a DOCTYPE or ENTITY declaration is refused", path)
@@ -190,7 +212,10 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
     try:
         for q in ox.parse(data, format=fmt, base_iri=None):
             if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
-                raise InputError(f"RDF 1.2 triple terms are not part of mmdgraph's model (found one about <{q.predicate.value}>)", path)
+                raise InputError(
+                    f"RDF 1.2 triple terms are not part of mmdgraph's model (found one about <{q.predicate.value}>)",
+                    path,
+                )
             if isinstance(q.graph_name, ox.DefaultGraph):
                 q = ox.Quad(q.subject, q.predicate, q.object, graph)
             quads.append(q)
@@ -203,11 +228,15 @@ def read_quads(path: Path | str, default_graph: str | None = None) -> list[ox.Qu
             error = _content_hidden(err, path, fmt)
         raise error from None
     except MemoryError:
-        raise InputError(f"a token (a literal, an IRI or a name) longer than {TOKEN_LIMIT}, the parser's limit", path) from None
+        raise InputError(
+            f"a token (a literal, an IRI or a name) longer than {TOKEN_LIMIT}, the parser's limit", path
+        ) from None
     except RecursionError:
         raise InputError("nested too deeply to read", path) from None
     except (ValueError, OSError) as err:
-        raise InputError(str(err)[:300] if quads else "cannot be read as RDF (the file's text is not shown)", path) from None
+        raise InputError(
+            str(err)[:300] if quads else "cannot be read as RDF (the file's text is not shown)", path
+        ) from None
 
 
 def _xml_error(data: bytes, path: Path) -> InputError | None:
@@ -321,7 +350,9 @@ def load_file(store: ox.Store, path: Path | str, default_graph: str | None = Non
             raise _content_hidden(err, path, fmt) from None
         raise _syntax_error(err, path) from None
     except MemoryError:
-        raise InputError(f"a token (a literal, an IRI or a name) longer than {TOKEN_LIMIT}, the parser's limit", path) from None
+        raise InputError(
+            f"a token (a literal, an IRI or a name) longer than {TOKEN_LIMIT}, the parser's limit", path
+        ) from None
     except OSError as err:
         raise _unreadable(err, path) from None
     except ValueError as err:
@@ -377,7 +408,11 @@ def derive_dates(store: EmbeddedStore) -> int:
     rdf_type = ox.NamedNode(RDF + "type")
     # One pass per property over its statements (not one lookup per subject), and each
     # distinct date converted once: dates repeat a lot in big graphs.
-    starts, ends, ended_by = _dates_by_subject(st, _START), _dates_by_subject(st, _END), _dates_by_subject(st, _ENDED_BY)
+    starts, ends, ended_by = (
+        _dates_by_subject(st, _START),
+        _dates_by_subject(st, _END),
+        _dates_by_subject(st, _ENDED_BY),
+    )
     events = set()
     for cls in _event_types(st):
         events.update(q.subject for q in st.quads_for_pattern(None, rdf_type, ox.NamedNode(cls), None))

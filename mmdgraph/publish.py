@@ -36,14 +36,22 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__
 from .endpoint import (
-    MERGED_GRAPH, PUBLICATION_GRAPH, SD, STAGING_PREFIX, EndpointStore, http_error, network_error, redact, split_credentials,
+    MERGED_GRAPH,
+    PUBLICATION_GRAPH,
+    SD,
+    STAGING_PREFIX,
+    EndpointStore,
+    http_error,
+    network_error,
+    redact,
+    split_credentials,
 )
 from .errors import EndpointError, UsageError
 
@@ -74,7 +82,9 @@ class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
         self.challenge: dict | None = None
 
     def retry_http_digest_auth(self, req, auth):
-        self.challenge = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(auth.split(" ", 1)[1])))
+        self.challenge = urllib.request.parse_keqv_list(
+            filter(None, urllib.request.parse_http_list(auth.split(" ", 1)[1]))
+        )
         return super().retry_http_digest_auth(req, auth)
 
     def http_request(self, req):
@@ -111,7 +121,9 @@ class _Http:
         if self.digest and self.digest.challenge is None and len(data) > 4096:
             self._fetch_challenge(method, url, content_type)
         for attempt in range(self.retries + 1):
-            req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type, "User-Agent": "mmdgraph"})
+            req = urllib.request.Request(
+                url, data=data, method=method, headers={"Content-Type": content_type, "User-Agent": "mmdgraph"}
+            )
             try:
                 with self.opener.open(req, timeout=self.timeout) as resp:
                     resp.read()
@@ -132,7 +144,9 @@ class _Http:
     def _fetch_challenge(self, method: str, url: str, content_type: str) -> None:
         """An empty request (a no-op for the Graph Store Protocol, an invalid, ignored update),
         so that the server's Digest challenge arrives before a large body is sent."""
-        req = urllib.request.Request(url, data=b"", method=method, headers={"Content-Type": content_type, "User-Agent": "mmdgraph"})
+        req = urllib.request.Request(
+            url, data=b"", method=method, headers={"Content-Type": content_type, "User-Agent": "mmdgraph"}
+        )
         try:
             with self.opener.open(req, timeout=self.timeout) as resp:
                 resp.read()
@@ -146,7 +160,7 @@ class _Http:
 def _read(err) -> bytes:
     try:
         return err.read()
-    except Exception:  # noqa: BLE001 - the body only decorates the message
+    except Exception:
         return b""
 
 
@@ -169,7 +183,12 @@ class _Progress:
             if self.tty or pct // 10 != self.shown // 10:
                 filled = pct * 30 // 100
                 end = "\r" if self.tty and self.done < self.total else "\n"
-                print(f"publishing [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}% {self.done}/{self.total} statements", end=end, file=sys.stderr, flush=True)
+                print(
+                    f"publishing [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}% {self.done}/{self.total} statements",
+                    end=end,
+                    file=sys.stderr,
+                    flush=True,
+                )
                 self.shown = pct
 
 
@@ -203,7 +222,9 @@ def _release_quads(source) -> list[ox.Quad]:
     return read_quads(path)
 
 
-def _guess_urls(endpoint: str, store_url: str | None, update_url: str | None, auth: str | None) -> tuple[str, str | None]:
+def _guess_urls(
+    endpoint: str, store_url: str | None, update_url: str | None, auth: str | None
+) -> tuple[str, str | None]:
     """The update and Graph Store URLs, from the query URL when not given.
 
     ``.../query`` (Oxigraph, Fuseki) -> ``.../update`` and ``.../store``; ``.../sparql``
@@ -243,7 +264,7 @@ def graph_hash(triples: Iterable[ox.Triple]) -> str:
 def _manifest(token: str, merged: str, hashes: dict[str, str], size: int) -> str:
     """The publication record: the default (merged) graph, every named graph, their digests."""
     pub = f"<{PUBLICATION_GRAPH}>"
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [
         f"{pub} a <{SD}Dataset> ; <{SD}defaultGraph> <{PUBLICATION_GRAPH}#default> ;",
         f'  <{DCTERMS}identifier> "{token}" ; <{OWL}versionInfo> "{__version__}" ;',
@@ -263,7 +284,9 @@ def _published_hashes(reader: EndpointStore) -> dict[str, str]:
 
 
 def _published_token(reader: EndpointStore) -> str | None:
-    rows = reader.select(f"SELECT ?t WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{DCTERMS}identifier> ?t }} }}").rows
+    rows = reader.select(
+        f"SELECT ?t WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{DCTERMS}identifier> ?t }} }}"
+    ).rows
     return rows[0][0].value if rows else None
 
 
@@ -332,7 +355,8 @@ def publish(
         raise UsageError(
             f"the release holds graphs publish reserves (the publication record <{PUBLICATION_GRAPH}>, the merged "
             f"graph <{merged_graph}>, or names under the staging prefix <{STAGING_PREFIX}>): "
-            + ", ".join(f"<{g}>" for g in reserved[:5]) + "; nothing was sent"
+            + ", ".join(f"<{g}>" for g in reserved[:5])
+            + "; nothing was sent"
         )
     merged = list(dict.fromkeys(t for ts in by_graph.values() for t in ts))
     targets = {**by_graph, merged_graph: merged}
@@ -451,7 +475,9 @@ def _replace(source: str, target: str) -> list[str]:
     ]
 
 
-def _stage(http: _Http, store_url: str | None, update_url: str, name: str, triples: list, chunk: int, bar: _Progress) -> None:
+def _stage(
+    http: _Http, store_url: str | None, update_url: str, name: str, triples: list, chunk: int, bar: _Progress
+) -> None:
     """Load one graph's triples into the staging graph ``name``, chunk by chunk."""
     if store_url:
         url = f"{store_url}?{urllib.parse.urlencode({'graph': name})}"

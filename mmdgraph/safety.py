@@ -215,7 +215,7 @@ def run_sandboxed(fn: Callable, *args, text: str | None = None):
         try:
             _install(all_threads=False)
             box["value"] = fn(*args)
-        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+        except BaseException as err:
             # Without its traceback: the frames hold engine objects that must die in this thread.
             e = err
             while e is not None:
@@ -376,7 +376,7 @@ def _tokenize(text: str, operators: frozenset[int], ambiguous: list[int] | None 
                         body.append("x")
                         j += 2
                         continue
-                    raise _Bad(f"a bad escape \\{text[j + 1:j + 2]} in a string")
+                    raise _Bad(f"a bad escape \\{text[j + 1 : j + 2]} in a string")
                 if ch in "\r\n":
                     if not long:
                         raise _Bad("a line break in a short string")
@@ -519,4 +519,6 @@ def _check_parsed(text: str, allowed: set[str]) -> str:
             if iri not in allowed:
                 raise UnsafeQueryError(f"FROM <{iri}> is refused: it names no graph in the store")
     form = parsed[1].name
-    return {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}[form]
+    return {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}[
+        form
+    ]

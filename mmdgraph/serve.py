@@ -63,7 +63,13 @@ RESULT_TYPES = {
     "tsv": "text/tab-separated-values",
 }
 GRAPH_TYPES = {"turtle": "text/turtle", "ntriples": "application/n-triples"}
-_ALIASES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/plain": "ntriples", "application/x-turtle": "turtle"}
+_ALIASES = {
+    "application/json": "json",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/plain": "ntriples",
+    "application/x-turtle": "turtle",
+}
 
 
 # --- the worker process: one store, one query at a time ------------------------------------------
@@ -166,6 +172,7 @@ def _worker(conn, dump: bytes, parent: int = 0, max_memory_mb: int = 0) -> None:
             form = check_any(text, graph_names)  # refusals raise, and are not cached
             cache.put(key, form)
         return form
+
     check_query("ASK {}", graphs)
     conn.send("ready" if sandboxed else "ready-unsandboxed")
     while True:
@@ -179,7 +186,7 @@ def _worker(conn, dump: bytes, parent: int = 0, max_memory_mb: int = 0) -> None:
             answer = _answer(store, graphs, job, check_query, sandboxed)
         except MemoryError:
             answer = (500, f"the query needed more memory than a worker may use ({max_memory_mb} MiB) and was stopped")
-        except Exception as err:  # noqa: BLE001 - a worker reports, never dies, on a bad query
+        except Exception as err:
             answer = (500, f"internal error: {type(err).__name__}: {str(err)[:300]}")
         finally:
             if hasattr(signal, "setitimer"):
@@ -216,9 +223,15 @@ def _answer(store: ox.Store, graphs: frozenset[str], job: dict, check_query, san
             return (400, f"default-graph-uri/named-graph-uri <{iri}> is refused: it names no graph in the store")
     kwargs = {}
     if job["default"] or job["named"]:
-        kwargs = {"default_graph": [ox.NamedNode(g) for g in job["default"]], "named_graphs": [ox.NamedNode(g) for g in job["named"]]}
+        kwargs = {
+            "default_graph": [ox.NamedNode(g) for g in job["default"]],
+            "named_graphs": [ox.NamedNode(g) for g in job["named"]],
+        }
     cap, fmt, max_bytes = job["max_rows"], job["format"], job.get("max_bytes") or MAX_BYTES
-    too_big = (400, f"the answer is larger than {max_bytes} bytes, the server's cap: add a LIMIT (and OFFSET to page) or select fewer columns")
+    too_big = (
+        400,
+        f"the answer is larger than {max_bytes} bytes, the server's cap: add a LIMIT (and OFFSET to page) or select fewer columns",
+    )
     try:
         res = store.query(text, **kwargs)
         if form in ("SELECT", "ASK"):
@@ -229,7 +242,10 @@ def _answer(store: ox.Store, graphs: frozenset[str], job: dict, check_query, san
             rows, size = [], 0
             for solution in res:
                 if len(rows) == cap:
-                    return (400, f"the result has more than {cap} rows, the server's cap: add a LIMIT (and OFFSET to page)")
+                    return (
+                        400,
+                        f"the result has more than {cap} rows, the server's cap: add a LIMIT (and OFFSET to page)",
+                    )
                 row = tuple(solution[v] for v in variables)
                 size += sum(len(t.value) + 16 for t in row if t is not None)
                 if size > max_bytes:
@@ -276,8 +292,12 @@ def _json(result) -> str:
     """SPARQL Query Results JSON, compact (``Result.to_json`` indents, for people)."""
     from .store import term_json
 
-    bindings = [{c: term_json(t) for c, t in zip(result.columns, row) if t is not None} for row in result.rows]
-    return json.dumps({"head": {"vars": result.columns}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":"))
+    bindings = [
+        {c: term_json(t) for c, t in zip(result.columns, row, strict=True) if t is not None} for row in result.rows
+    ]
+    return json.dumps(
+        {"head": {"vars": result.columns}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def _xml(result) -> str:
@@ -287,7 +307,7 @@ def _xml(result) -> str:
     out.append("</head>\n<results>")
     for row in result.rows:
         out.append("<result>")
-        for c, t in zip(result.columns, row):
+        for c, t in zip(result.columns, row, strict=True):
             if t is None:
                 continue
             if isinstance(t, ox.NamedNode):
@@ -312,7 +332,9 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         # The parent to die with: this server (spawn) or the fork server, which ends when this server does.
         parent = os.getpid() if ctx.get_start_method() == "spawn" else 0
-        self.proc = ctx.Process(target=_worker, args=(child, dump, parent, max_memory_mb), daemon=True, name="mmdgraph-serve-worker")
+        self.proc = ctx.Process(
+            target=_worker, args=(child, dump, parent, max_memory_mb), daemon=True, name="mmdgraph-serve-worker"
+        )
         self.proc.start()
         child.close()
         self.sandboxed = True
@@ -350,7 +372,15 @@ class Pool:
     left for short queries.
     """
 
-    def __init__(self, dump: bytes, size: int, *, max_memory_mb: int = MAX_MEMORY_MB, short: float = SHORT, long_slots: int | None = None):
+    def __init__(
+        self,
+        dump: bytes,
+        size: int,
+        *,
+        max_memory_mb: int = MAX_MEMORY_MB,
+        short: float = SHORT,
+        long_slots: int | None = None,
+    ):
         import multiprocessing
 
         # Workers are forked by a fork server: a clean single-threaded process (started by
@@ -359,7 +389,15 @@ class Pool:
         # instead of seconds of imports: what a stream of runaway queries costs is mostly that.
         try:
             self.ctx = multiprocessing.get_context("forkserver")
-            self.ctx.set_forkserver_preload(["pyoxigraph", "mmdgraph.serve", "mmdgraph.safety", "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
+            self.ctx.set_forkserver_preload(
+                [
+                    "pyoxigraph",
+                    "mmdgraph.serve",
+                    "mmdgraph.safety",
+                    "rdflib.plugins.sparql.parser",
+                    "rdflib.plugins.sparql.algebra",
+                ]
+            )
         except ValueError:  # no fork server on this system
             self.ctx = multiprocessing.get_context("spawn")
         self.dump = dump
@@ -402,7 +440,7 @@ class Pool:
             try:
                 w = _Worker(self.ctx, self.dump, self.max_memory_mb)
                 w.wait_ready()
-            except Exception as err:  # noqa: BLE001 - reported, the pool goes on with fewer workers
+            except Exception as err:
                 if target is self.idle or target is self.spare:
                     print(f"mmdgraph serve: could not start a replacement worker: {err}", file=sys.stderr, flush=True)
                     continue
@@ -430,7 +468,10 @@ class Pool:
         code = w.proc.exitcode
         self._kill(w)
         if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, -signal.SIGBUS):
-            return (500, f"the query needed more memory than a worker may use ({self.max_memory_mb} MiB) and was stopped")
+            return (
+                500,
+                f"the query needed more memory than a worker may use ({self.max_memory_mb} MiB) and was stopped",
+            )
         return (500, "the query worker died")
 
     #: A query stopped at its deadline is refused without running for this long if sent again as is.
@@ -465,8 +506,12 @@ class Pool:
             until = self.stopped_texts.get(text, 0)
             form = self.checked.get((text,))
         if until > time.monotonic():
-            return (503, f"this query was stopped at a deadline less than {self.REMEMBER_STOPPED:g} s ago; it is not run again "
-                         "so soon: add a LIMIT or simplify it", {"Retry-After": str(max(1, round(until - time.monotonic())))})
+            return (
+                503,
+                f"this query was stopped at a deadline less than {self.REMEMBER_STOPPED:g} s ago; it is not run again "
+                "so soon: add a LIMIT or simplify it",
+                {"Retry-After": str(max(1, round(until - time.monotonic())))},
+            )
         try:
             w = self.idle.get(timeout=timeout)
         except queue.Empty:
@@ -481,8 +526,12 @@ class Pool:
                 if not self.long_slots.acquire(blocking=False):
                     # Every long-query slot is taken: this worker goes back to the short queries.
                     self._kill(w)
-                    return (503, f"the query ran past {short:g} s while the server's other long-query slots were busy; "
-                                 "it was stopped: try again later", {"Retry-After": retry})
+                    return (
+                        503,
+                        f"the query ran past {short:g} s while the server's other long-query slots were busy; "
+                        "it was stopped: try again later",
+                        {"Retry-After": retry},
+                    )
                 try:
                     # A long query runs at the lowest CPU priority: short queries go first.
                     niced = _renice(w.proc.pid, 19)
@@ -526,7 +575,9 @@ def _negotiate(accept: str, fmt: str | None) -> str | None:
                     q = float(p[2:])
                 except ValueError:
                     q = 0.0
-        name = {v: k for k, v in {**RESULT_TYPES, **GRAPH_TYPES}.items()}.get(media.lower()) or _ALIASES.get(media.lower())
+        name = {v: k for k, v in {**RESULT_TYPES, **GRAPH_TYPES}.items()}.get(media.lower()) or _ALIASES.get(
+            media.lower()
+        )
         if media in ("*/*", "") and q > best_q:
             best, best_q = "", q
         elif name and q > best_q:
@@ -543,13 +594,15 @@ def examples_page(store=None) -> str:
     for q in catalogue():
         try:
             text = bind_values(q.text, bindings_for(q, q.example, store)) if q.params else q.text
-        except Exception:  # noqa: BLE001 - a query whose example cannot be bound is listed without links
+        except Exception:
             text = q.text
         link = "query?" + urllib.parse.urlencode({"query": text})
         params = f" (example: {html.escape(' '.join(f'{k}={v}' for k, v in q.example.items()))})" if q.example else ""
         items.append(
             f"<li><b>{html.escape(q.title)}</b>{params}: {html.escape(q.question)}<br>"
-            + " ".join(f'<a href="{html.escape(link)}&amp;format={f}">{f.upper()}</a>' for f in ("csv", "tsv", "json", "xml"))
+            + " ".join(
+                f'<a href="{html.escape(link)}&amp;format={f}">{f.upper()}</a>' for f in ("csv", "tsv", "json", "xml")
+            )
             + f"<details><summary>query</summary><pre>{html.escape(text)}</pre></details></li>"
         )
     return f"""<!DOCTYPE html>
@@ -561,7 +614,7 @@ remote graphs are refused.</p>
 <form action="query" method="get"><textarea name="query" rows="8" cols="100">SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea><br>
 <select name="format"><option>csv</option><option>tsv</option><option>json</option><option>xml</option></select>
 <button>Run</button></form>
-<h2>Canned queries</h2><ul>{''.join(items)}</ul></body></html>
+<h2>Canned queries</h2><ul>{"".join(items)}</ul></body></html>
 """
 
 
@@ -599,10 +652,12 @@ class _Handler(BaseHTTPRequestHandler):
     hosts: frozenset[str]
     page: bytes
 
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+    def log_message(self, format, *args):
         pass  # quiet: one line per request would drown the deadline messages
 
-    def _send(self, status: int, body: bytes | str, media: str = "text/plain; charset=utf-8", headers: dict | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes | str, media: str = "text/plain; charset=utf-8", headers: dict | None = None
+    ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", media)
@@ -628,7 +683,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(403, "this server answers requests for localhost only (Host header refused; see --allow-host)")
         return False
 
-    def do_OPTIONS(self):  # noqa: N802 - the stdlib's name
+    def do_OPTIONS(self):
         if not self._host_ok():
             return
         if not self.cors:
@@ -644,12 +699,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self._host_ok():
             self._error(403, "this endpoint is read-only: updates are refused")
 
-    do_PUT = do_DELETE = do_PATCH = _read_only  # noqa: N815
+    do_PUT = do_DELETE = do_PATCH = _read_only
 
-    def do_HEAD(self):  # noqa: N802
+    def do_HEAD(self):
         self.do_GET()
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         if not self._host_ok():
             return
         url = urllib.parse.urlsplit(self.path)
@@ -675,7 +730,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return length
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         if not self._host_ok():
             return
         url = urllib.parse.urlsplit(self.path)
@@ -708,7 +763,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, "give exactly one query parameter")
         fmt = _negotiate(self.headers.get("Accept", ""), (params.get("format") or params.get("output") or [None])[0])
         if fmt not in ("", *RESULT_TYPES, *GRAPH_TYPES):
-            return self._error(406, f"unknown result format {fmt!r}: use json, xml, csv, tsv (SELECT, ASK) or turtle, ntriples (CONSTRUCT)")
+            return self._error(
+                406,
+                f"unknown result format {fmt!r}: use json, xml, csv, tsv (SELECT, ASK) or turtle, ntriples (CONSTRUCT)",
+            )
         job = {
             "query": queries[0],
             "default": params.get("default-graph-uri", []),
@@ -798,10 +856,19 @@ def serve(
     except BaseException:
         httpd.server_close()
         raise
-    handler = type("Handler", (_Handler,), {
-        "pool": pool, "timeout_s": timeout, "max_rows": max_rows, "max_bytes": max_bytes, "cors": cors, "hosts": hosts,
-        "page": examples_page(store).encode("utf-8"),
-    })
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {
+            "pool": pool,
+            "timeout_s": timeout,
+            "max_rows": max_rows,
+            "max_bytes": max_bytes,
+            "cors": cors,
+            "hosts": hosts,
+            "page": examples_page(store).encode("utf-8"),
+        },
+    )
     httpd.RequestHandlerClass = handler
 
     def _stop(signum, frame):
@@ -812,7 +879,11 @@ def serve(
     shown = f"[{real_host}]" if ":" in real_host else real_host
     where = "" if bind in ("127.0.0.1", "localhost", "::1") else " (NOT loopback: reachable from the network)"
     if not pool.sandboxed:
-        print("mmdgraph serve: seccomp is unavailable here: queries that mention 'service' anywhere are refused", file=sys.stderr, flush=True)
+        print(
+            "mmdgraph serve: seccomp is unavailable here: queries that mention 'service' anywhere are refused",
+            file=sys.stderr,
+            flush=True,
+        )
     print(
         f"mmdgraph serve: listening on http://{shown}:{real_port}/query{where}; {len(store)} quads, "
         f"{pool.size} workers, deadline {timeout:g} s, cap {max_rows} rows and {max_bytes} bytes, "

@@ -102,7 +102,7 @@ class Result:
 
     def records(self) -> list[dict]:
         """Rows as dicts of plain Python values (str, int, None)."""
-        return [dict(zip(self.columns, map(term_python, row))) for row in self.rows]
+        return [dict(zip(self.columns, map(term_python, row), strict=True)) for row in self.rows]
 
     def to_dataframe(self):
         """The rows as a pandas DataFrame (pandas is imported only here)."""
@@ -129,16 +129,18 @@ class Result:
     def to_json(self) -> str:
         """SPARQL 1.1 Query Results JSON."""
         bindings = [
-            {c: term_json(t) for c, t in zip(self.columns, row) if t is not None} for row in self.rows
+            {c: term_json(t) for c, t in zip(self.columns, row, strict=True) if t is not None} for row in self.rows
         ]
-        return json.dumps({"head": {"vars": self.columns}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1)
+        return json.dumps(
+            {"head": {"vars": self.columns}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1
+        )
 
     def to_table(self, max_width: int = 60) -> str:
         """An aligned text table for people, IRIs shortened with the project's prefixes."""
         cells = [[term_text(t, compact_iris=True) for t in row] for row in self.rows]
         cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
         widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(self.columns)]
-        fmt = "  ".join("{:<%d}" % w for w in widths)
+        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
         lines = [fmt.format(*self.columns).rstrip(), "  ".join("-" * w for w in widths)]
         lines += [fmt.format(*row).rstrip() for row in cells]
         return "\n".join(lines)
@@ -201,7 +203,9 @@ class EmbeddedStore(Store):
         try:
             return run_sandboxed(self._select, query, subs, text=query)
         except OSError as err:  # what Oxigraph's HTTP client raises when the sandbox refuses its socket
-            raise UnsafeQueryError(f"the query tried to reach the network (SERVICE), which mmdgraph never does: {err}") from None
+            raise UnsafeQueryError(
+                f"the query tried to reach the network (SERVICE), which mmdgraph never does: {err}"
+            ) from None
 
     def _select(self, query: str, subs: dict) -> Result:
         res = self.ox.query(query, substitutions=subs or None)
@@ -293,12 +297,14 @@ class RdflibStore(Store):
         self.dataset = dataset if dataset is not None else rdflib.Dataset(default_union=True)
 
     @classmethod
-    def from_embedded(cls, store: EmbeddedStore) -> "RdflibStore":
+    def from_embedded(cls, store: EmbeddedStore) -> RdflibStore:
         import rdflib
 
         ds = rdflib.Dataset(default_union=True)
         for q in store.quads():
-            ds.graph(rdflib.URIRef(q.graph_name.value)).add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+            ds.graph(rdflib.URIRef(q.graph_name.value)).add(
+                (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            )
         return cls(ds)
 
     def select(self, query: str, bindings: Mapping[str, object] | None = None) -> Result:

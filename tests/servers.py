@@ -195,7 +195,7 @@ class Server:
             ini.write_text(VIRTUOSO_INI.format(dir=self.dir, port=self.port, sql_port=free_port()))
         return [exe, "+foreground", "+configfile", str(ini)]
 
-    def start(self, timeout: float = 90.0) -> "Server":
+    def start(self, timeout: float = 90.0) -> Server:
         """Start the server (if this module's pid file does not show it running) and wait until it answers."""
         if self.running():
             return self
@@ -204,7 +204,9 @@ class Server:
         cmd = self._command()
         log = open(self.dir / "server.log", "ab")
         # Own session: a Ctrl-C in the terminal reaches the tests, which stop the server themselves.
-        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         log.close()
         (self.dir / "pid").write_text(str(self.proc.pid))
         self.wait_ready(timeout)
@@ -224,7 +226,9 @@ class Server:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.kind} did not answer at {self.query_url} within {timeout:g} s; see {self.dir / 'server.log'}")
+        raise RuntimeError(
+            f"{self.kind} did not answer at {self.query_url} within {timeout:g} s; see {self.dir / 'server.log'}"
+        )
 
     def _signal(self, sig: int) -> int | None:
         pid = self.pid()
@@ -257,7 +261,7 @@ class Server:
         if pid is not None:
             self._wait_gone(pid, 10)
 
-    def start_again(self, timeout: float = 90.0) -> "Server":
+    def start_again(self, timeout: float = 90.0) -> Server:
         """Start the same server again on the same data and port (after stop or kill)."""
         return self.start(timeout)
 
@@ -312,8 +316,12 @@ class Serve:
         import threading
 
         cli = str(Path(sys.executable).with_name("mmdgraph"))
-        self.proc = subprocess.Popen([cli, "serve", "--port", "0", *args], stderr=subprocess.PIPE, text=True,
-                                     env=None if env is None else dict(os.environ, **env))
+        self.proc = subprocess.Popen(
+            [cli, "serve", "--port", "0", *args],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=None if env is None else dict(os.environ, **env),
+        )
         self.log: list[str] = []
         for line in self.proc.stderr:
             self.log.append(line)
@@ -363,7 +371,9 @@ class Serve:
                 ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError):
                 continue
-            if (b"forkserver" in cmd and ppid != self.proc.pid) or (b"spawn_main" in cmd and b"resource_tracker" not in cmd):
+            if (b"forkserver" in cmd and ppid != self.proc.pid) or (
+                b"spawn_main" in cmd and b"resource_tracker" not in cmd
+            ):
                 out.append(pid)
         return out
 
@@ -379,7 +389,9 @@ class Serve:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="scripts/servers", description="Start, stop and list the test SPARQL servers (loopback only).")
+    p = argparse.ArgumentParser(
+        prog="scripts/servers", description="Start, stop and list the test SPARQL servers (loopback only)."
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("install", help="install Virtuoso (Debian package) if it is missing")
     s = sub.add_parser("start", help="start a server")
@@ -395,7 +407,9 @@ def main(argv=None) -> int:
         return 0
     if args.cmd == "start":
         srv = Server(args.kind, port=args.port).start()
-        print(f"{srv.kind} running (pid {srv.pid()}): query {srv.query_url}  update {srv.update_url}  store {srv.store_url}")
+        print(
+            f"{srv.kind} running (pid {srv.pid()}): query {srv.query_url}  update {srv.update_url}  store {srv.store_url}"
+        )
         return 0
     if args.cmd == "stop":
         for kind in Server.KINDS if args.kind == "all" else [args.kind]:

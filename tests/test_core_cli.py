@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import ROOT, run_cli
 
-VERBS = ["validate", "queries", "query", "export", "build", "stats", "network", "serve", "publish"]
+VERBS = ["validate", "queries", "query", "export", "build", "stats", "network", "serve", "publish", "tables", "site"]
 
 
 def test_top_level_help_ends_with_an_example():
@@ -95,3 +95,34 @@ def test_queries_and_stats_print_tables():
     assert r.returncode == 0 and "chairs-by-theme" in r.stdout and "country:state" in r.stdout
     r = run_cli("stats")
     assert r.returncode == 0 and "states" in r.stdout and "src:flyer-activities-2015-2017" in r.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    # `mmdgraph export | head -c 100`: the pipe closes; the command ends quietly with exit 0.
+    import subprocess
+
+    from conftest import CLI
+
+    proc = subprocess.Popen([CLI, "export", "--format", "nquads"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert err == ""
+
+
+def test_tables_verb_writes_the_tables(tmp_path):
+    from conftest import run_cli
+
+    done = run_cli("tables", "-o", str(tmp_path / "t"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "t" / "meetings.csv").exists() and (tmp_path / "t" / "mmdgraph.sqlite").exists()
+
+
+def test_site_verb_writes_the_static_site(tmp_path):
+    from conftest import run_cli
+
+    done = run_cli("site", "-o", str(tmp_path / "site"))
+    assert done.returncode == 0, done.stderr
+    assert "entity pages" in done.stdout
+    assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "site" / "id" / "FRA.html").exists()

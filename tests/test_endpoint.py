@@ -7,14 +7,14 @@ import threading
 
 import pyoxigraph as ox
 import pytest
+from conftest import run_cli
+from servers import Server, free_port
 
 import mmdgraph
 from mmdgraph.endpoint import EndpointStore, bind_values, where_brace, with_dataset
 from mmdgraph.errors import EndpointError, UsageError
 from mmdgraph.publish import publish
 from mmdgraph.queries import bindings_for, catalogue
-from conftest import run_cli
-from servers import Server, free_port
 
 pytestmark = pytest.mark.server
 
@@ -56,7 +56,9 @@ def test_stats_same_as_embedded(store, endpoint):
 
 
 def test_cli_query_on_endpoint(server, store):
-    r = run_cli("query", "meetings-in-country", "--param", "country=SEN", "--format", "tsv", "--endpoint", server.query_url)
+    r = run_cli(
+        "query", "meetings-in-country", "--param", "country=SEN", "--format", "tsv", "--endpoint", server.query_url
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout == mmdgraph.query("meetings-in-country", {"country": "SEN"}, store=store).to_tsv()
 
@@ -89,7 +91,7 @@ def test_values_binding_means_substitution(name, store):
 
 def test_where_brace_skips_strings_iris_comments():
     q = 'PREFIX a: <http://e/#> # { not here\nSELECT ?x (CONCAT("{", ?y) AS ?z) WHERE { ?x ?p """}\n{""" }'
-    assert q[where_brace(q):] == '{ ?x ?p """}\n{""" }'
+    assert q[where_brace(q) :] == '{ ?x ?p """}\n{""" }'
     with pytest.raises(UsageError):
         where_brace("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
 
@@ -105,7 +107,7 @@ def test_dataset_clauses_go_before_where():
 
 HOSTILE = [
     'France" } } ; DROP ALL ; SELECT * { "',
-    "Mali\" . } INSERT DATA { <http://evil> <http://evil> <http://evil> } #",
+    'Mali" . } INSERT DATA { <http://evil> <http://evil> <http://evil> } #',
     "x> } SERVICE <http://example.org/sparql> { ?s ?p ?o } #",
     "id:FRA> . ?s ?p ?o } #",
     "'; DROP ALL; --",

@@ -7,6 +7,8 @@ import threading
 
 import pyoxigraph as ox
 import pytest
+from conftest import run_cli
+from servers import Server, free_port
 
 import mmdgraph
 from mmdgraph.endpoint import STAGING_PREFIX, EndpointStore
@@ -14,8 +16,6 @@ from mmdgraph.errors import EndpointError
 from mmdgraph.loading import merge_default_graph
 from mmdgraph.publish import _staging_graphs, publish
 from mmdgraph.store import EmbeddedStore
-from conftest import run_cli
-from servers import Server, free_port
 
 pytestmark = pytest.mark.server
 
@@ -52,7 +52,14 @@ def changed(store):
     edited_quad = next(q for q in quads if q.graph_name.value == edited)
     kept = [q for q in quads if q.graph_name.value != dropped and q != edited_quad]
     added = ox.NamedNode(SRC + "test-added-source")
-    kept.append(ox.Quad(ox.NamedNode("https://w3id.org/mmdgraph/id/test-thing"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("test", language="en"), added))
+    kept.append(
+        ox.Quad(
+            ox.NamedNode("https://w3id.org/mmdgraph/id/test-thing"),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("test", language="en"),
+            added,
+        )
+    )
     return embedded(kept)
 
 
@@ -95,7 +102,14 @@ def test_readers_see_the_previous_release_during_and_after_a_failed_publish(serv
         raise EndpointError("simulated failure just before the swap")
 
     with pytest.raises(EndpointError, match="simulated"):
-        publish(server.query_url, auth=server.auth, source=changed, progress=read_while_loading, before_swap=fail, force=True)
+        publish(
+            server.query_url,
+            auth=server.auth,
+            source=changed,
+            progress=read_while_loading,
+            before_swap=fail,
+            force=True,
+        )
     assert during == [True, True]
     assert leftovers(server)  # the staging graphs are there ...
     assert same_as(reader, store)  # ... and readers do not see them
@@ -131,7 +145,9 @@ def test_publish_with_sparql_update_only(server, store, changed):
 def test_cli_publish_from_an_export(server, store, tmp_path):
     dump = tmp_path / "mmdgraph.nq"
     assert run_cli("export", "--format", "nquads", "-o", str(dump)).returncode == 0
-    args = ["publish", "--endpoint", server.query_url, "--from", str(dump)] + (["--auth", server.auth] if server.auth else [])
+    args = ["publish", "--endpoint", server.query_url, "--from", str(dump)] + (
+        ["--auth", server.auth] if server.auth else []
+    )
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr
     assert "published" in r.stdout and "0 graphs loaded" in r.stdout  # the same release: nothing to send
@@ -157,7 +173,11 @@ def test_publish_errors_are_clear(server, store):
 def synthetic(store, copies: int) -> EmbeddedStore:
     """A bigger release: the graph plus ``copies`` copies of all its statements, each in its own graph."""
     quads = list(store.quads())
-    more = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f"https://example.org/synthetic/{i}")) for i in range(copies) for q in quads]
+    more = [
+        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f"https://example.org/synthetic/{i}"))
+        for i in range(copies)
+        for q in quads
+    ]
     return embedded(quads + more)
 
 
@@ -184,7 +204,14 @@ def test_server_killed_during_staging_keeps_the_previous_release(crashing, store
             killed.append(done)
 
     with pytest.raises(EndpointError) as err:
-        publish(crashing.query_url, auth=crashing.auth, source=big, progress=kill_a_third_of_the_way, retries=1, backoff=0.05)
+        publish(
+            crashing.query_url,
+            auth=crashing.auth,
+            source=big,
+            progress=kill_a_third_of_the_way,
+            retries=1,
+            backoff=0.05,
+        )
     assert killed, err.value
     crashing.start_again()
     assert same_as(reader, store)  # the previous release, intact after the crash
@@ -201,7 +228,9 @@ def test_server_killed_during_the_swap_shows_one_release_or_the_other(crashing, 
 
     timer = threading.Timer(0.3, crashing.kill)  # the swap of ~40,000 statements takes seconds
     try:
-        publish(crashing.query_url, auth=crashing.auth, source=store, progress=False, before_swap=timer.start, retries=0)
+        publish(
+            crashing.query_url, auth=crashing.auth, source=store, progress=False, before_swap=timer.start, retries=0
+        )
     except EndpointError:
         pass
     timer.join()

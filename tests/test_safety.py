@@ -116,8 +116,14 @@ MALFORMED = {
     # extension: (text, line of the error)
     ".ttl": ('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated .\n', 3),
     ".trig": ("@prefix ex: <http://example.org/> .\nGRAPH ex:g {\n ex:a ex:b ex:c .\n}\nGRAPH ex:h { ex:a }\n", 5),
-    ".nt": ("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n<http://example.org/a> <http://example.org/b> <c> .\n", 2),
-    ".nq": ('<http://example.org/a> <http://example.org/b> "x" <http://example.org/g> .\n<http://example.org/a> <http://example.org/b> "x" <http://example.org/g> <http://example.org/h> .\n', 2),
+    ".nt": (
+        "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n<http://example.org/a> <http://example.org/b> <c> .\n",
+        2,
+    ),
+    ".nq": (
+        '<http://example.org/a> <http://example.org/b> "x" <http://example.org/g> .\n<http://example.org/a> <http://example.org/b> "x" <http://example.org/g> <http://example.org/h> .\n',
+        2,
+    ),
     ".jsonld": ('{\n "@id": "http://example.org/a",\n "http://example.org/b": \n}\n', 4),
     ".json": ('[\n {"@id": "http://example.org/a"},\n {"@id": "http://example.org/b"\n]\n', 4),
 }
@@ -162,7 +168,9 @@ def test_malformed_rdfxml_names_the_line(tmp_path):
 
 def test_malformed_rdfxml_is_exit_2_naming_the_file(tmp_path):
     path = tmp_path / "broken.rdf"
-    path.write_text('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<x>\n</rdf:RDF>\n')
+    path.write_text(
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<x>\n</rdf:RDF>\n'
+    )
     res = run_cli("validate", str(path))
     assert_clean_error(res, 2)
     assert str(path) in err(res)
@@ -255,7 +263,9 @@ def test_remote_jsonld_context_message_is_clear(tmp_path, quiet):
 
 def test_published_context_is_served_from_the_bundle(tmp_path, quiet):
     path = tmp_path / "ok.jsonld"
-    path.write_text(f'{{"@context": "{CONTEXT_IRI}", "@id": "id:FRA", "label": {{"@value": "France", "@language": "en"}}}}')
+    path.write_text(
+        f'{{"@context": "{CONTEXT_IRI}", "@id": "id:FRA", "label": {{"@value": "France", "@language": "en"}}}}'
+    )
     quads = read_quads(path)
     assert [q.predicate.value for q in quads] == ["http://www.w3.org/2000/01/rdf-schema#label"]
     assert quads[0].subject == ox.NamedNode("https://w3id.org/mmdgraph/id/FRA")
@@ -297,7 +307,9 @@ def _xml_payloads(url: str) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("case", ["billion-laughs", "lowercase-doctype", "external-entity", "dtd-system", "utf16-billion-laughs"])
+@pytest.mark.parametrize(
+    "case", ["billion-laughs", "lowercase-doctype", "external-entity", "dtd-system", "utf16-billion-laughs"]
+)
 def test_rdfxml_with_doctype_refused(tmp_path, quiet, case):
     path = tmp_path / f"{case}.rdf"
     path.write_bytes(_xml_payloads(quiet.url)[case])
@@ -375,7 +387,7 @@ def test_successful_export_writes_a_complete_file(tmp_path):
         ["query", "meetings-in-country"],
         ["query", "no-such-query"],
         ["query", "dialogue-on-date", "--param", "date=2017-02-30"],
-        ["query", "sources-of", "--param", 'entity=id:FRA> . ?s ?p ?o'],
+        ["query", "sources-of", "--param", "entity=id:FRA> . ?s ?p ?o"],
         ["query", "counts", "--param", "nonsense=1"],
     ],
     ids=["unknown-state", "missing-param", "unknown-query", "bad-date", "injected-iri", "unknown-param"],
@@ -450,19 +462,32 @@ def unsafe_queries(url: str) -> dict[str, tuple[str, str]]:
     return {
         "service": (f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}", "SERVICE"),
         "service-silent-in-optional": (
-            f"SELECT * WHERE {{ ?s a ?c OPTIONAL {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }} }}", "SERVICE"),
+            f"SELECT * WHERE {{ ?s a ?c OPTIONAL {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }} }}",
+            "SERVICE",
+        ),
         "service-variable": (f"SELECT * WHERE {{ BIND(<{url}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}", "SERVICE"),
-        "service-in-exists": (f"SELECT * WHERE {{ ?s a ?c FILTER EXISTS {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }}", "SERVICE"),
-        "service-in-subquery": (f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }} }}", "SERVICE"),
+        "service-in-exists": (
+            f"SELECT * WHERE {{ ?s a ?c FILTER EXISTS {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }}",
+            "SERVICE",
+        ),
+        "service-in-subquery": (
+            f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }} }}",
+            "SERVICE",
+        ),
         "service-in-minus-union-graph": (
-            f"SELECT * WHERE {{ {{ ?s a ?c }} UNION {{ ?s a ?c MINUS {{ GRAPH ?g {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }} }} }}", "SERVICE"),
+            f"SELECT * WHERE {{ {{ ?s a ?c }} UNION {{ ?s a ?c MINUS {{ GRAPH ?g {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }} }} }}",
+            "SERVICE",
+        ),
         "service-lowercase": (f"select * where {{ service <{url}/s> {{ ?s ?p ?o }} }}", "SERVICE"),
         "service-unicode-escape": (f"SELECT * WHERE {{ \\u0053ERVICE <{url}/s> {{ ?s ?p ?o }} }}", "SERVICE"),
         "from-remote": (f"SELECT * FROM <{url}/remote.ttl> WHERE {{ ?s ?p ?o }}", "FROM"),
         "from-named-remote": (f"SELECT * FROM NAMED <{url}/remote.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "FROM"),
         "load": (f"LOAD <{url}/remote.ttl>", "update"),
         "load-silent-into": (f"LOAD SILENT <{url}/remote.ttl> INTO GRAPH <http://example.org/g>", "update"),
-        "insert-data": ("INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }", "update"),
+        "insert-data": (
+            "INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }",
+            "update",
+        ),
         "delete-where": ("DELETE WHERE { ?s ?p ?o }", "update"),
         "clear-all": ("CLEAR ALL", "update"),
         "drop-graph": ("DROP GRAPH <https://w3id.org/mmdgraph/graph/sources>", "update"),
@@ -507,9 +532,18 @@ def test_from_a_graph_in_the_store_is_allowed(tmp_path):
 
 
 BROKEN_QUERIES = {
-    "invalid-codepoint-escape": ('SELECT * WHERE { ?s ?p "\\UFFFFFFFF" }', "safety.check_query lets rdflib's ValueError ('Invalid unicode code point') through"),
-    "deeply-nested-groups": ("SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000, "safety.check_query lets pyparsing's RecursionError through"),
-    "deeply-nested-expression": ("SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ") }", "safety.check_query lets pyparsing's RecursionError through"),
+    "invalid-codepoint-escape": (
+        'SELECT * WHERE { ?s ?p "\\UFFFFFFFF" }',
+        "safety.check_query lets rdflib's ValueError ('Invalid unicode code point') through",
+    ),
+    "deeply-nested-groups": (
+        "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000,
+        "safety.check_query lets pyparsing's RecursionError through",
+    ),
+    "deeply-nested-expression": (
+        "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ") }",
+        "safety.check_query lets pyparsing's RecursionError through",
+    ),
 }
 
 

@@ -30,7 +30,8 @@ sys.addaudithook(_hook)  # inert unless armed
 def verified(release: Path) -> bool:
     lines = (release / "SHA256SUMS").read_text().splitlines()
     return bool(lines) and all(
-        hashlib.sha256((release / name).read_bytes()).hexdigest() == digest for digest, name in (line.split("  ", 1) for line in lines)
+        hashlib.sha256((release / name).read_bytes()).hexdigest() == digest
+        for digest, name in (line.split("  ", 1) for line in lines)
     )
 
 

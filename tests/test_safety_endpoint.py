@@ -49,7 +49,9 @@ def other(store):
     quads = list(store.quads())
     g = sorted({q.graph_name.value for q in quads if q.graph_name.value.startswith(SRC)})[0]
     renamed = ox.NamedNode(SRC + "renamed-for-the-test")
-    return embedded([ox.Quad(q.subject, q.predicate, q.object, renamed) if q.graph_name.value == g else q for q in quads])
+    return embedded(
+        [ox.Quad(q.subject, q.predicate, q.object, renamed) if q.graph_name.value == g else q for q in quads]
+    )
 
 
 class PublishingBetween(EndpointStore):
@@ -99,14 +101,17 @@ def test_a_release_graph_under_the_staging_prefix_is_refused(store):
         lis.close()
 
 
-@pytest.mark.parametrize("args,word", [
-    (["--retries", "-1"], "retries"),
-    (["--timeout", "0"], "timeout"),
-    (["--timeout", "-3"], "timeout"),
-    (["--timeout", "nan"], "timeout"),
-    (["--graph", "not an iri>"], "graph"),
-    (["--graph", "relative/iri"], "graph"),
-])
+@pytest.mark.parametrize(
+    "args,word",
+    [
+        (["--retries", "-1"], "retries"),
+        (["--timeout", "0"], "timeout"),
+        (["--timeout", "-3"], "timeout"),
+        (["--timeout", "nan"], "timeout"),
+        (["--graph", "not an iri>"], "graph"),
+        (["--graph", "relative/iri"], "graph"),
+    ],
+)
 def test_bad_publish_options_are_usage_errors(args, word):
     lis = ConnectionCounter()
     try:
@@ -136,7 +141,9 @@ def trickler(delay: float):
             def drip(c=conn):
                 try:
                     c.recv(65536)
-                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 100000\r\n\r\n")
+                    c.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 100000\r\n\r\n"
+                    )
                     while not stop.is_set():
                         c.sendall(b" ")
                         time.sleep(delay)
@@ -168,24 +175,34 @@ def test_a_password_in_the_url_is_never_echoed():
     with pytest.raises(EndpointError) as err:
         EndpointStore(url).select("SELECT * WHERE { ?s ?p ?o }")
     assert "s3cret" not in str(err.value) and "127.0.0.1" in str(err.value)
-    for args in (["query", "counts", "--endpoint", url], ["publish", "--endpoint", url, "--retries", "0"], ["stats", "--endpoint", url]):
+    for args in (
+        ["query", "counts", "--endpoint", url],
+        ["publish", "--endpoint", url, "--retries", "0"],
+        ["stats", "--endpoint", url],
+    ):
         r = run_cli(*args)
         assert r.returncode == 4, r.stderr
         assert "s3cret" not in r.stderr + r.stdout and "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("body", [
-    b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"1"}}]}}',
-    b'{"head":{"vars":["n","extra"]},"results":{"bindings":[{"n":{"type":"literal","value":"1"}}]}}',
-    b'{"head":{"vars":["n"]},"results":{"bindings":[{"other":{"type":"uri","value":"http://e/"}}]}}',
-    b'{"head":{"vars":["n"]},"results":{"bindings":["not an object"]}}',
-    b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":"not a term"}]}}',
-    b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"weird","value":"1"}}]}}',
-    b'{"head":{"vars":"n"},"results":{"bindings":{}}}',
-    b'[1, 2, 3]',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"1"}}]}}',
+        b'{"head":{"vars":["n","extra"]},"results":{"bindings":[{"n":{"type":"literal","value":"1"}}]}}',
+        b'{"head":{"vars":["n"]},"results":{"bindings":[{"other":{"type":"uri","value":"http://e/"}}]}}',
+        b'{"head":{"vars":["n"]},"results":{"bindings":["not an object"]}}',
+        b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":"not a term"}]}}',
+        b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"weird","value":"1"}}]}}',
+        b'{"head":{"vars":"n"},"results":{"bindings":{}}}',
+        b"[1, 2, 3]",
+    ],
+)
 def test_an_endpoint_answering_unexpected_variables_is_a_clean_error(body):
-    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+        % (len(body), body)
+    )
     lis = ConnectionCounter(answer=answer)
     try:
         with pytest.raises(EndpointError):

@@ -15,7 +15,9 @@ CLI = str(Path(sys.executable).with_name("mmdgraph"))
 
 
 def run(*args, timeout=300, **kw):
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout, env=dict(os.environ, PYTHONUTF8="1"), **kw)
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, timeout=timeout, env=dict(os.environ, PYTHONUTF8="1"), **kw
+    )
 
 
 def clean(res, code):

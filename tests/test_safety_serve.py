@@ -48,7 +48,7 @@ def raw(base: str, head: bytes, body: bytes = b"", timeout: float = 10) -> bytes
         try:
             while chunk := s.recv(65536):
                 out += chunk
-        except (socket.timeout, ConnectionResetError):
+        except (TimeoutError, ConnectionResetError):
             pass
         return out
 
@@ -63,8 +63,10 @@ def serve():
 
 
 def post_head(length: str, extra: str = "") -> bytes:
-    return (f"POST /query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/sparql-query\r\n"
-            f"Content-Length: {length}\r\n{extra}Connection: close\r\n\r\n").encode()
+    return (
+        f"POST /query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/sparql-query\r\n"
+        f"Content-Length: {length}\r\n{extra}Connection: close\r\n\r\n"
+    ).encode()
 
 
 @pytest.mark.parametrize("length", ["-1", "-5", "-99999999999", "abc", "+12", "1e3", " 12 x", "0x10", "١٢"])
@@ -96,9 +98,15 @@ def test_answers_are_capped_in_bytes(serve):
     status, _, body = http(serve.url, urllib.parse.urlencode({"query": big}).encode())
     assert status == 400 and b"bytes" in body, body[:300]
     rows = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 499"  # under the row cap, over the byte cap
-    status, _, body = http(serve.url, urllib.parse.urlencode({"query": rows}).encode(), {"Accept": "application/sparql-results+xml"})
+    status, _, body = http(
+        serve.url, urllib.parse.urlencode({"query": rows}).encode(), {"Accept": "application/sparql-results+xml"}
+    )
     assert status == 400 and b"bytes" in body, body[:300]
-    status, _, body = http(serve.url, urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 499"}).encode(), {"Accept": "application/n-triples"})
+    status, _, body = http(
+        serve.url,
+        urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 499"}).encode(),
+        {"Accept": "application/n-triples"},
+    )
     assert status == 400 and b"bytes" in body, body[:300]
 
 
@@ -158,6 +166,7 @@ def test_workers_die_with_their_parent_even_mid_query():
     srv = Serve("--timeout", "30", "--workers", "2")
     workers = srv.query_workers()
     assert len(workers) >= 2
+
     def runaway():
         try:
             http(srv.url, urllib.parse.urlencode({"query": RUNAWAY}).encode(), timeout=60)
@@ -170,9 +179,17 @@ def test_workers_die_with_their_parent_even_mid_query():
     os.kill(srv.proc.pid, signal.SIGKILL)  # our own child, by its pid
     srv.proc.wait(10)
     deadline = time.monotonic() + 10
-    while [p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[1][:3]] and time.monotonic() < deadline:
+    while [
+        p
+        for p in workers
+        if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[1][:3]
+    ] and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = [p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[1][:3]]
+    alive = [
+        p
+        for p in workers
+        if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[1][:3]
+    ]
     assert alive == [], "workers outlived the server"
 
 
@@ -194,7 +211,17 @@ def test_a_worker_stops_its_own_runaway_at_the_deadline(store):
     try:
         assert conn.poll(120) and conn.recv() in ("ready", "ready-unsandboxed")
         start = time.monotonic()
-        conn.send({"query": RUNAWAY, "default": [], "named": [], "max_rows": 10, "max_bytes": 1000, "format": "json", "deadline": 1.0})
+        conn.send(
+            {
+                "query": RUNAWAY,
+                "default": [],
+                "named": [],
+                "max_rows": 10,
+                "max_bytes": 1000,
+                "format": "json",
+                "deadline": 1.0,
+            }
+        )
         proc.join(10)
         took = time.monotonic() - start
         assert proc.exitcode == -signal.SIGALRM, proc.exitcode

@@ -37,12 +37,12 @@ def forms(url: str) -> dict[str, str]:
         "u0022-in-string": f"SELECT * WHERE {{ VALUES ?x {{ \"\\u0022 '\" }} {svc} # '\n}}",
         "U00000022-in-string": f"SELECT * WHERE {{ VALUES ?x {{ \"\\U00000022 '\" }} {svc} # '\n}}",
         "u0027-in-single-quotes": f"SELECT * WHERE {{ VALUES ?x {{ '\\u0027 \"' }} {svc} # \"\n}}",
-        "u0022-in-long-string": f"SELECT * WHERE {{ VALUES ?x {{ \"\"\"\\u0022\\u0022\\u0022 '\"\"\" }} {svc} # '\n}}",
+        "u0022-in-long-string": f'SELECT * WHERE {{ VALUES ?x {{ """\\u0022\\u0022\\u0022 \'""" }} {svc} # \'\n}}',
         "cr-in-comment": f"SELECT * WHERE {{ # a comment\r {svc}\n}}",
         "cr-lf-mix": f"SELECT * WHERE {{ # a\r\n# b\n\r# c\r {svc}\n}}",
         "lone-cr-lines": f"SELECT * WHERE {{\r# c\r{svc}\r}}",
-        "quote-in-comment-then-cr": f"SELECT * WHERE {{ # \"\r {svc} # \"\n}}",
-        "hash-in-string-then-cr": f"SELECT * WHERE {{ VALUES ?x {{ \"#\" }} # c\r {svc}\n}}",
+        "quote-in-comment-then-cr": f'SELECT * WHERE {{ # "\r {svc} # "\n}}',
+        "hash-in-string-then-cr": f'SELECT * WHERE {{ VALUES ?x {{ "#" }} # c\r {svc}\n}}',
         "hash-in-iri-then-cr": f"SELECT * WHERE {{ VALUES ?x {{ <http://e/#a> }} # c\r {svc}\n}}",
         "escaped-keyword": f"SELECT * WHERE {{ \\u0053ERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
         "escaped-keyword-U": f"SELECT * WHERE {{ \\U00000053\\U00000045RVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
@@ -57,7 +57,7 @@ def forms(url: str) -> dict[str, str]:
         "less-than-iri-with-hash": f"SELECT * WHERE {{ VALUES ?x {{ 1 }} FILTER(?x<2||?x>0)#'>\r {svc} # '\n}}",
         "less-than-or-iri": f"SELECT * WHERE {{ VALUES ?x {{ 1 }} FILTER(?x<2#'>'''\r) {svc} #'''\n}}",
         "dot-before-keyword": f"SELECT * WHERE {{ VALUES ?x {{ 1 }} .{svc} }}",
-        "lowercase-after-literal": f"SELECT * WHERE {{ VALUES ?x {{ \"a\" }} service <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "lowercase-after-literal": f'SELECT * WHERE {{ VALUES ?x {{ "a" }} service <{url}/sparql> {{ ?s ?p ?o }} }}',
     }
 
 
@@ -65,15 +65,28 @@ NAMES = sorted(forms("http://x"))
 #: The forms Oxigraph reads as holding a SERVICE (it made requests for each before the fix); in
 #: the others the SERVICE sits in a comment (U+2028, form feed, ... do not end one) or the text
 #: is not SPARQL for Oxigraph (a \\u escape outside a string), so no engine runs it.
-ENGINE_READS_SERVICE = sorted(set(NAMES) - {
-    "escaped-keyword", "escaped-keyword-U", "escaped-newline-in-comment", "escaped-cr-in-comment", "u2028-in-comment",
-    "u2029-in-comment", "formfeed-in-comment", "vertical-tab-in-comment", "nel-in-comment"})
+ENGINE_READS_SERVICE = sorted(
+    set(NAMES)
+    - {
+        "escaped-keyword",
+        "escaped-keyword-U",
+        "escaped-newline-in-comment",
+        "escaped-cr-in-comment",
+        "u2028-in-comment",
+        "u2029-in-comment",
+        "formfeed-in-comment",
+        "vertical-tab-in-comment",
+        "nel-in-comment",
+    }
+)
 
 
 @pytest.fixture(scope="module")
 def listener():
-    lis = ConnectionCounter(answer=b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 44\r\n\r\n"
-                                   b'{"head":{"vars":[]},"results":{"bindings":[]}}')
+    lis = ConnectionCounter(
+        answer=b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 44\r\n\r\n"
+        b'{"head":{"vars":[]},"results":{"bindings":[]}}'
+    )
     yield lis
     lis.close()
 
@@ -116,7 +129,7 @@ def test_check_query_reads_the_other_forms_as_the_engine_does(name):
 def test_check_query_still_accepts_ordinary_queries():
     ok = [
         'PREFIX ex: <http://e/#> SELECT ?s WHERE { ?s ex:p "a # not a comment" ; ex:q <http://e/#frag> } # end',
-        "SELECT ?s WHERE { ?s ?p 'it\\'s' . ?s ?p \"\"\"two\nlines \\u0041\"\"\" }",
+        'SELECT ?s WHERE { ?s ?p \'it\\\'s\' . ?s ?p """two\nlines \\u0041""" }',
         "SELECT ?s WHERE { ?s ?p ?o FILTER(?o<3 && ?o>1) }",
         "SELECT ?service WHERE { ?service a <http://e/Service> }",
         "PREFIX service: <http://e/> SELECT ?s WHERE { ?s service:x ?o ; <http://e/service> ?z }",
@@ -154,7 +167,11 @@ def test_a_sandboxed_thread_cannot_connect(quiet):
 @pytest.mark.parametrize("name", ["plain", *NAMES])
 def test_embedded_select_without_the_precheck_stays_off_the_network(quiet, store, name):
     """EmbeddedStore.select runs what it is given (no pre-check): the sandbox alone keeps it home."""
-    text = f"SELECT * WHERE {{ SERVICE <{quiet.url}/sparql> {{ ?s ?p ?o }} }}" if name == "plain" else forms(quiet.url)[name]
+    text = (
+        f"SELECT * WHERE {{ SERVICE <{quiet.url}/sparql> {{ ?s ?p ?o }} }}"
+        if name == "plain"
+        else forms(quiet.url)[name]
+    )
     try:
         store.select(text)
     except UnsafeQueryError:
@@ -192,19 +209,30 @@ def test_python_api(tmp_path, quiet, store, name):
 @pytest.mark.parametrize("name", ["plain", "u0022-in-string", "cr-in-comment"])
 def test_without_seccomp_the_blunt_check_refuses(tmp_path, quiet, name):
     """Where seccomp is unavailable (forced here), select() refuses any text that spells 'service'."""
-    text = f"SELECT * WHERE {{ SERVICE <{quiet.url}/sparql> {{ ?s ?p ?o }} }}" if name == "plain" else forms(quiet.url)[name]
+    text = (
+        f"SELECT * WHERE {{ SERVICE <{quiet.url}/sparql> {{ ?s ?p ?o }} }}"
+        if name == "plain"
+        else forms(quiet.url)[name]
+    )
     script = (
         "import sys, mmdgraph\nfrom mmdgraph.errors import UnsafeQueryError\nfrom mmdgraph import safety\n"
         "assert not safety.sandbox_available()\n"
         "try:\n    mmdgraph.load().select(sys.stdin.read())\nexcept UnsafeQueryError as e:\n    print('refused', e)\n"
     )
-    res = subprocess.run([sys.executable, "-c", script], input=text.encode(), capture_output=True, timeout=120,
-                         env=dict(os.environ, MMDGRAPH_SECCOMP="off"))
+    res = subprocess.run(
+        [sys.executable, "-c", script],
+        input=text.encode(),
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, MMDGRAPH_SECCOMP="off"),
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith(b"refused SERVICE is refused"), res.stdout
     path = tmp_path / "q.rq"
     path.write_bytes(text.encode())
-    res = subprocess.run([CLI, "query", str(path)], capture_output=True, timeout=120, env=dict(os.environ, MMDGRAPH_SECCOMP="off"))
+    res = subprocess.run(
+        [CLI, "query", str(path)], capture_output=True, timeout=120, env=dict(os.environ, MMDGRAPH_SECCOMP="off")
+    )
     assert res.returncode == 3 and b"Traceback" not in res.stderr
 
 
@@ -249,10 +277,18 @@ def test_serve_workers_run_under_the_filter(served):
         assert "Seccomp:\t2" in status, status
 
 
-@pytest.mark.parametrize("host,status", [
-    ("evil.example", 403), ("evil.example:80", 403), ("127.0.0.1.evil.example", 403), ("localhost.", 403),
-    ("localhost", 200), ("127.0.0.1", 200), ("[::1]", 200),
-])
+@pytest.mark.parametrize(
+    "host,status",
+    [
+        ("evil.example", 403),
+        ("evil.example:80", 403),
+        ("127.0.0.1.evil.example", 403),
+        ("localhost.", 403),
+        ("localhost", 200),
+        ("127.0.0.1", 200),
+        ("[::1]", 200),
+    ],
+)
 def test_serve_checks_the_host_header(served, host, status):
     port = served.base.rsplit(":", 1)[1]
     for h in (host, f"{host}:{port}") if ":" not in host.replace("[::1]", "") else (host,):
@@ -275,11 +311,16 @@ def test_endpoint_never_receives_the_forms(tmp_path, name):
     """--endpoint: the remote store would run the query itself, so the pre-check is the guard.
     The store (a listener answering empty results) sees the lookups mmdgraph makes, never the query."""
     body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'
-    store = ConnectionCounter(answer=b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+    store = ConnectionCounter(
+        answer=b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+        % (len(body), body)
+    )
     try:
         path = tmp_path / f"{name}.rq"
         path.write_bytes(forms("http://127.0.0.1:9")[name].encode("utf-8"))
-        res = subprocess.run([CLI, "query", str(path), "--endpoint", store.url + "/query"], capture_output=True, timeout=120)
+        res = subprocess.run(
+            [CLI, "query", str(path), "--endpoint", store.url + "/query"], capture_output=True, timeout=120
+        )
         assert res.returncode == 3 and b"Traceback" not in res.stderr, res.stderr
         sent = urllib.parse.unquote_plus(b"".join(store.connections).decode("latin-1"))
         assert "127.0.0.1:9" not in sent and "SERVICE" not in sent.upper().replace("SERVICE-DESCRIPTION", "")
@@ -293,8 +334,11 @@ def test_serve_without_seccomp_refuses_any_service(quiet):
     srv = Serve("--timeout", "5", env={"MMDGRAPH_SECCOMP": "off"})
     try:
         assert any("seccomp is unavailable" in line for line in srv.log)
-        for text in (forms(quiet.url)["u0022-in-string"], forms(quiet.url)["cr-in-comment"],
-                     "SELECT * WHERE { ?s ?p 'a service' } LIMIT 1"):
+        for text in (
+            forms(quiet.url)["u0022-in-string"],
+            forms(quiet.url)["cr-in-comment"],
+            "SELECT * WHERE { ?s ?p 'a service' } LIMIT 1",
+        ):
             status, body = http(srv.url, urllib.parse.urlencode({"query": text}).encode())
             assert status == 400 and b"SERVICE" in body, body
         assert http(srv.url + "?query=ASK%7B%7D")[0] == 200

@@ -67,7 +67,12 @@ def test_answers_every_canned_query(name, serve, store):
 def test_result_formats(serve):
     select = "SELECT ?d ?l WHERE { ?d a <https://w3id.org/mmdgraph/ontology#Dialogue> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?d ?l"
     answers = {}
-    for accept in ("application/sparql-results+json", "text/csv", "text/tab-separated-values", "application/sparql-results+xml"):
+    for accept in (
+        "application/sparql-results+json",
+        "text/csv",
+        "text/tab-separated-values",
+        "application/sparql-results+xml",
+    ):
         status, headers, body = request(serve.url, {"query": select}, headers={"Accept": accept})
         assert status == 200 and headers["Content-Type"].startswith(accept)
         answers[accept] = body.decode()
@@ -81,7 +86,9 @@ def test_result_formats(serve):
         status, headers, body = request(serve.url, {"query": construct}, headers={"Accept": accept})
         assert status == 200 and headers["Content-Type"].startswith(accept)
         assert len(list(ox.parse(body, format=fmt))) == len({r["d"]["value"] for r in rows})
-    status, _, body = request(serve.url, {"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
+    status, _, body = request(
+        serve.url, {"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert status == 200 and json.loads(body)["boolean"] is True
 
 
@@ -117,7 +124,12 @@ def test_refuses_updates(serve):
         request(serve.url, {"query": "INSERT DATA { <http://e/s> <http://e/p> <http://e/o> }"}),
         request(serve.url, {"query": "LOAD <http://example.org/data.ttl>"}),
         request(serve.base + "/update", {"update": "CLEAR ALL"}),
-        request(serve.base + "/store?default", b"<http://e/s> <http://e/p> <http://e/o> .", method="PUT", headers={"Content-Type": "application/n-triples"}),
+        request(
+            serve.base + "/store?default",
+            b"<http://e/s> <http://e/p> <http://e/o> .",
+            method="PUT",
+            headers={"Content-Type": "application/n-triples"},
+        ),
         request(serve.base + "/store?default", method="DELETE"),
     ]
     assert [a[0] for a in attempts] == [403] * len(attempts)
@@ -143,7 +155,11 @@ def test_refuses_remote_dataset_parameters_but_serves_its_own_graphs(serve, stor
     remote = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "default-graph-uri": "http://example.org/remote.ttl"}
     assert request(serve.url, remote)[0] == 400
     own = store.graph_names()[0].value
-    status, _, body = request(serve.url, {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "default-graph-uri": own}, headers={"Accept": "text/csv"})
+    status, _, body = request(
+        serve.url,
+        {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "default-graph-uri": own},
+        headers={"Accept": "text/csv"},
+    )
     assert status == 200 and int(body.split()[-1]) == len(list(store.quads(ox.NamedNode(own))))
 
 
@@ -189,7 +205,9 @@ def test_result_cap(serve):
 def test_cors_off_by_default(serve):
     status, headers, _ = request(serve.url + "?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
     assert status == 200 and "Access-Control-Allow-Origin" not in headers
-    status, headers, _ = request(serve.url, method="OPTIONS", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    status, headers, _ = request(
+        serve.url, method="OPTIONS", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert status == 405 and "Access-Control-Allow-Origin" not in headers
 
 
@@ -198,7 +216,11 @@ def test_cors_on_asked_and_stop_ends_the_workers():
     try:
         status, headers, _ = request(srv.url + "?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
         assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
-        status, headers, _ = request(srv.url, method="OPTIONS", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+        status, headers, _ = request(
+            srv.url,
+            method="OPTIONS",
+            headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
+        )
         assert status == 204 and headers["Access-Control-Allow-Origin"] == "*"
         workers = srv.descendants()  # the fork server, the query workers, multiprocessing's resource tracker
         assert len(srv.query_workers()) >= 2 and len(workers) >= 3

@@ -712,8 +712,10 @@ def build_entity(iri: str, store: Selects | None = None) -> tuple[dict[str, Any]
     return data, quads
 
 
-def _value_key(v: dict) -> str:
-    return v.get("label") or v.get("value") or ""
+def _value_key(v: dict) -> tuple[str, str, str, str]:
+    """Sort values by what a reader sees, then by language, datatype and IRI: a total order, so
+    that "France"@en and "France"@fr come in the same order on every store."""
+    return (v.get("label") or v.get("value") or "", v.get("lang") or "", v.get("datatype") or "", v.get("iri") or "")
 
 
 def _quotes_from(by_graph: Mapping[str, list[tuple[str, str]]]) -> Callable[[str], list[tuple[str, str]]]:
