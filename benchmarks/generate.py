@@ -296,7 +296,12 @@ class Writer:
         lines = [f"\nGRAPH {name} {{\n"]
         if name.startswith("src:"):
             subjects = [
-                (s, pairs if any(p == "mmd:quote" for p, _ in pairs) else [*pairs, ("mmd:quote", lit(f"Synthetic words about {s}."))])
+                (
+                    s,
+                    pairs
+                    if any(p == "mmd:quote" for p, _ in pairs)
+                    else [*pairs, ("mmd:quote", lit(f"Synthetic words about {s}."))],
+                )
                 for s, pairs in subjects
             ]
         for subject, pairs in subjects:
