@@ -426,3 +426,16 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def embedded(quads):
+    """An embedded store holding these named-graph quads, with its merged default graph."""
+    import pyoxigraph as ox
+
+    from mmdgraph.loading import merge_default_graph
+    from mmdgraph.store import EmbeddedStore
+
+    st = ox.Store()
+    st.extend(quads)
+    merge_default_graph(st)
+    return EmbeddedStore(st)

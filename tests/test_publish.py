@@ -8,12 +8,11 @@ import threading
 import pyoxigraph as ox
 import pytest
 from conftest import run_cli
-from servers import Server, free_port
+from servers import Server, embedded, free_port
 
 import mmdgraph
 from mmdgraph.endpoint import STAGING_PREFIX, EndpointStore
 from mmdgraph.errors import EndpointError
-from mmdgraph.loading import merge_default_graph
 from mmdgraph.publish import _staging_graphs, publish
 from mmdgraph.store import EmbeddedStore
 
@@ -33,14 +32,6 @@ def server(request):
         yield srv.start()
     finally:
         srv.remove()
-
-
-def embedded(quads) -> EmbeddedStore:
-    """An embedded store holding these named-graph quads, with its merged default graph."""
-    st = ox.Store()
-    st.extend(quads)
-    merge_default_graph(st)
-    return EmbeddedStore(st)
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socketserver
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from servers import ConnectionCounter
 
 import mmdgraph
 from mmdgraph import paths
@@ -57,36 +56,12 @@ def listing(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-# --- a loopback listener that counts connection attempts ---------------------------------------
-
-
-class Listener:
-    def __init__(self):
-        self.connections: list[bytes] = []
-        outer = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self):
-                self.request.settimeout(1)
-                try:
-                    outer.connections.append(self.request.recv(1024))
-                except OSError:
-                    outer.connections.append(b"")
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+# --- a loopback listener that counts connection attempts (tests/servers.py) -----------------------
 
 
 @pytest.fixture(scope="module")
 def listener():
-    lis = Listener()
+    lis = ConnectionCounter()
     yield lis
     lis.close()
 

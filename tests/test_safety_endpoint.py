@@ -12,13 +12,11 @@ import time
 import pyoxigraph as ox
 import pytest
 from conftest import run_cli
-from servers import ConnectionCounter, Server, free_port
+from servers import ConnectionCounter, Server, embedded, free_port
 
 from mmdgraph.endpoint import PUBLICATION_GRAPH, STAGING_PREFIX, EndpointStore
 from mmdgraph.errors import EndpointError, UsageError
-from mmdgraph.loading import merge_default_graph
 from mmdgraph.publish import publish
-from mmdgraph.store import EmbeddedStore
 
 pytestmark = pytest.mark.server
 
@@ -34,13 +32,6 @@ def oxigraph():
         yield srv.start()
     finally:
         srv.remove()
-
-
-def embedded(quads) -> EmbeddedStore:
-    st = ox.Store()
-    st.extend(quads)
-    merge_default_graph(st)
-    return EmbeddedStore(st)
 
 
 @pytest.fixture(scope="module")
